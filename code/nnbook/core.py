@@ -1,0 +1,64 @@
+"""What every chapter needs first: language, seed, device, and glued numbers."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from nnbook import i18n, plots
+
+
+def setup(lang: str, seed_value: int = 0) -> torch.device:
+    """Start a page: its language, a fixed seed, the plot style; returns the device."""
+    i18n.activate(lang)
+    plots.use_book_style()
+    seed(seed_value)
+    return device()
+
+
+def seed(value: int = 0) -> None:
+    """Seed Python, NumPy and PyTorch (CPU and CUDA) so a page gives the same numbers."""
+    random.seed(value)
+    np.random.seed(value)
+    torch.manual_seed(value)  # also seeds every CUDA device
+
+
+def device() -> torch.device:
+    """CUDA when present, else the CPU; ``NNBOOK_DEVICE=cpu`` forces the CPU."""
+    wanted = os.environ.get("NNBOOK_DEVICE", "").strip().lower()
+    if wanted not in ("", "cpu", "cuda"):
+        raise ValueError(f"NNBOOK_DEVICE={wanted!r}: use 'cpu', 'cuda' or leave it unset")
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("NNBOOK_DEVICE=cuda, but PyTorch sees no CUDA device")
+    if wanted == "cpu" or not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device("cuda")
+
+
+def glue(name: str, value, digits: int = 3, percent: bool = False) -> None:
+    """Glue a number into the page's prose, formatted in the page's locale.
+
+    ``percent=True`` takes a fraction (0.973) and shows a percentage (97,3 %).
+    Integers are shown without decimals; strings are glued as they are. Returns nothing,
+    so the cell does not also print the value.
+    """
+    from myst_nb import glue as myst_glue  # only inside a built page
+
+    # Glued as a str: its text/plain is the quoted repr, which {glue:text} unquotes as is.
+    myst_glue(name, format_for_page(value, digits, percent), display=False)
+
+
+def format_for_page(value, digits: int = 3, percent: bool = False) -> str:
+    """A number as the page's locale writes it (see ``glue``)."""
+    if isinstance(value, torch.Tensor):
+        value = value.item()
+    if isinstance(value, str):
+        return value
+    if percent:
+        return i18n.percent(value, digits)
+    if isinstance(value, int):
+        return i18n.number(value, 0)
+    return i18n.number(value, digits)

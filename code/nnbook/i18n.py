@@ -1,0 +1,210 @@
+"""Translations of the strings the package prints and draws, and locale-aware numbers.
+
+Message ids are English and live in the code (marked with ``_()`` or ``N_()``); the
+translations live in ``locales/<lang>/LC_MESSAGES/nnbook.po``. A missing, empty or fuzzy
+translation is an error that names the catalog, never a silent fallback to English.
+
+Command line: ``python -m nnbook catalogs update|check|compile`` (see nnbook/__main__.py).
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES: dict[str, str] = {"da": "da_DK", "sv": "sv_SE", "ko": "ko_KR", "nl": "nl_NL"}
+DOMAIN = "nnbook"
+REPO = Path(__file__).resolve().parents[2]
+
+
+class TranslationError(RuntimeError):
+    """A catalog is broken, or lacks a translation the code asked for."""
+
+
+def locales_dir() -> Path:
+    """Where the catalogs live: ``NNBOOK_LOCALES`` or the repository's ``locales/``."""
+    path = Path(os.environ.get("NNBOOK_LOCALES", REPO / "locales"))
+    if not path.is_dir():
+        raise TranslationError(f"no catalogs: folder {path} does not exist (set NNBOOK_LOCALES)")
+    return path
+
+
+def po_path(lang: str) -> Path:
+    return locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read_catalog(path: Path, lang: str | None = None) -> Catalog:
+    """Parse one .po file; a syntax error raises TranslationError with file:line."""
+    if not path.is_file():
+        raise TranslationError(f"{path}: catalog missing")
+    try:
+        with path.open("rb") as f:
+            return read_po(f, locale=lang, abort_invalid=True)
+    except PoFileError as err:
+        # Babel's message ends with "on <line number>": turn it into file:line.
+        raise TranslationError(f"{path}:{_po_error_line(err)}: {err}") from err
+
+
+def _po_error_line(err: PoFileError) -> int | str:
+    words = str(err).rsplit(" ", 1)
+    return int(words[-1]) if words[-1].isdigit() else getattr(err, "lineno", "?")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One entry of a catalog that is not ready: untranslated or fuzzy."""
+
+    path: Path
+    line: int
+    msgid: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.kind} translation of {self.msgid!r}"
+
+
+def problems(lang: str) -> list[Problem]:
+    """Every untranslated or fuzzy entry of a language's catalog, with its line."""
+    path = po_path(lang)
+    found = []
+    for msg in read_catalog(path, lang):
+        if not msg.id:
+            continue  # the header
+        line = msg.lineno or 0
+        text = msg.string if isinstance(msg.string, str) else "".join(msg.string)
+        if msg.fuzzy:
+            found.append(Problem(path, line, str(msg.id), "fuzzy"))
+        elif not text.strip():
+            found.append(Problem(path, line, str(msg.id), "missing"))
+    return found
+
+
+# --- the active language -----------------------------------------------------------
+
+_active: dict = {"lang": None, "messages": {}, "path": None}
+
+
+def activate(lang: str) -> None:
+    """Make ``lang`` the language of every string and number the package produces."""
+    if lang not in LANGUAGES:
+        raise TranslationError(f"unknown language {lang!r}; the book has {sorted(LANGUAGES)}")
+    mo = mo_path(lang)
+    if not mo.exists() or mo.stat().st_mtime < po_path(lang).stat().st_mtime:
+        compile_language(lang)
+    with mo.open("rb") as f:
+        messages = {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
+    _active.update(lang=lang, messages=messages, path=po_path(lang))
+
+
+def current_language() -> str:
+    if _active["lang"] is None:
+        raise TranslationError("no language active: call nnbook.setup(lang) first")
+    return _active["lang"]
+
+
+def _(msgid: str) -> str:
+    """The translation of ``msgid`` in the active language (an error if it has none)."""
+    current_language()
+    text = _active["messages"].get(msgid)
+    if not text:
+        raise TranslationError(
+            f"{_active['path']}: no translation of {msgid!r} "
+            "(run `python -m nnbook.i18n update`, then translate it)"
+        )
+    return text
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a string for extraction without translating it now (translated on use)."""
+    return msgid
+
+
+def locale() -> str:
+    return LANGUAGES[current_language()]
+
+
+def number(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` decimals in the active locale: 0,764 in Danish."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale())
+
+
+def percent(fraction: float, digits: int = 1) -> str:
+    """A fraction as a percentage in the active locale: 0.9731 → 97,3 % in Danish."""
+    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in Korean) with our decimals.
+    pattern = Locale.parse(locale()).percent_formats[None].pattern
+    pattern = pattern.replace("0", "0" + ("." + "0" * digits if digits else ""), 1)
+    return format_percent(fraction, format=pattern, locale=locale())
+
+
+# --- catalogs: extract, update, compile ----------------------------------------------
+
+KEYWORDS = {"_": None, "N_": None}
+
+
+def extract() -> Catalog:
+    """All marked strings of code/nnbook, with their source locations."""
+    catalog = Catalog(project="nnbook", domain=DOMAIN)
+    src = REPO / "code"
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(src), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def update() -> None:
+    """Write locales/nnbook.pot and merge it into every language's .po."""
+    template = extract()
+    with (locales_dir() / f"{DOMAIN}.pot").open("wb") as f:
+        write_po(f, template, width=88, omit_header=False, sort_output=True)
+    for lang in LANGUAGES:
+        path = po_path(lang)
+        if path.exists():
+            catalog = read_catalog(path, lang)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            catalog = Catalog(locale=lang, project="nnbook", domain=DOMAIN, fuzzy=False)
+        catalog.update(template, update_header_comment=False)
+        catalog.fuzzy = False  # the header: our catalogs are reviewed as a whole
+        catalog.obsolete.clear()  # removed strings go; git keeps their history
+        with path.open("wb") as f:
+            write_po(f, catalog, width=88, sort_output=True, ignore_obsolete=True)
+        todo = problems(lang)
+        print(f"{path}: {len(catalog)} entries, {len(todo)} to translate or review")
+
+
+def mo_path(lang: str) -> Path:
+    """Compiled catalogs go under _build/ (never committed): ``NNBOOK_BUILD`` moves it."""
+    build = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build"))
+    return build / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def compile_language(lang: str) -> Path:
+    """Check one catalog (syntax, completeness) and compile it to its .mo file."""
+    catalog = read_catalog(po_path(lang), lang)
+    todo = problems(lang)
+    if todo:
+        raise TranslationError("catalog not complete:\n" + "\n".join(map(str, todo)))
+    target = mo_path(lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # pages of 4 languages compile at once
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, target)
+    return target
+
+
+def compile_all() -> list[Path]:
+    return [compile_language(lang) for lang in LANGUAGES]
