@@ -7,6 +7,7 @@ build and is reported with its language, page and cell; nothing is rendered sile
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import shutil
@@ -81,11 +82,30 @@ def table_of_contents(chapters: list[str] | None) -> Path:
     return path
 
 
+def inputs_fingerprint() -> str:
+    """A digest of what pages depend on besides their own code: the package, the catalogs,
+    the pins. jupyter-cache only sees a page's code cells, so when this changes, the
+    language's cache is cleared and every page runs again."""
+    digest = hashlib.sha256()
+    files = sorted((REPO / "code" / "nnbook").rglob("*.py")) + sorted(
+        (REPO / "locales").rglob("*.po")
+    ) + [REPO / "requirements.txt"]
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_language(lang: str, chapters: list[str] | None = None) -> float:
     """Build one language; returns the seconds it took, raises BuildError on failure."""
     start = time.perf_counter()
     config = language_config(lang)
     out = output_dir(lang)
+    marker = out / "inputs.sha256"
+    fingerprint = inputs_fingerprint()
+    if not marker.exists() or marker.read_text() != fingerprint:
+        shutil.rmtree(out / "_build" / ".jupyter_cache", ignore_errors=True)
+        marker.unlink(missing_ok=True)
     reports = out / "_build" / "html" / "reports"
     if reports.exists():
         shutil.rmtree(reports)  # only this build's failures count
@@ -105,6 +125,7 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
             f"the {lang!r} build failed (exit code {result.returncode})\n"
             + (report or "see the warnings above")
         )
+    marker.write_text(fingerprint)
     target = BUILD / "html" / lang
     if target.exists():
         shutil.rmtree(target)
