@@ -1,0 +1,32 @@
+# The two entry points of the README, plus the pieces they are made of.
+PY := .venv/bin/python
+
+.PHONY: site test install build test-fast test-build test-browser catalogs lint clean
+
+site: install build                       ## install everything, build all four languages
+
+test: install test-fast build test-build test-browser   ## install everything, run every test stage
+
+install:
+	bash scripts/install.sh
+
+build:
+	$(PY) -m nnbook build
+
+test-fast:                                  ## the package, chapters' parity, catalogs (seconds)
+	$(PY) -m pytest -q
+
+test-build:                                 ## the built HTML: outputs, figures, no errors
+	$(PY) -m pytest -q -m build
+
+test-browser:                               ## Chromium over the served site
+	$(PY) -m pytest -q -m browser
+
+catalogs:
+	$(PY) -m nnbook catalogs update
+
+lint:
+	.venv/bin/ruff check code tests
+
+clean:
+	rm -rf _build

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install everything the book needs on a fresh Debian machine (idempotent, no manual step):
+# Debian packages (Korean font, Chromium for the browser tests), the virtual environment with
+# the pinned requirements, and the nnbook package itself (editable).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need_apt+=(fonts-nanum)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install.sh: need Debian packages ${need_apt[*]}; run as root or install them" >&2
+    exit 1
+  fi
+  echo "[install] apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Reinstall the Python side only when requirements.txt or pyproject.toml changed.
+stamp=.venv/.nnbook-installed
+want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "[install] virtual environment .venv (pinned requirements.txt)"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip install -q --no-build-isolation --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/pip check
+  echo "$want" > "$stamp"
+fi
+echo "[install] ok: $(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')"
