@@ -112,7 +112,8 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(REPO / "book" / lang),
-        "--config", str(config), "--toc", str(table_of_contents(chapters)), "--path-output", str(out),
+        "--config", str(config), "--toc", str(table_of_contents(chapters)),
+        "--path-output", str(out),
         # --all re-reads every page, so a page that failed last time cannot pass unread
         # (its notebook still comes from the cache when its code did not change).
         "--all", "-W", "--keep-going",
