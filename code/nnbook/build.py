@@ -22,6 +22,9 @@ from nnbook import i18n
 from nnbook.i18n import _
 
 REPO = i18n.REPO
+# NNBOOK_SOURCE: another folder with book/, _toc.yml and _config.yml (the tests build
+# small broken books this way); the package and catalogs stay those of REPO.
+SOURCE = Path(os.environ.get("NNBOOK_SOURCE", REPO)).resolve()
 # NNBOOK_BUILD moves the whole build (caches included), e.g. for two builds side by side.
 BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")).resolve()
 
@@ -39,7 +42,7 @@ def book_title() -> str:
 
 def language_config(lang: str) -> Path:
     """The shared _config.yml plus what differs per language, written under _build/."""
-    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
     i18n.activate(lang)
     config["title"] = book_title()
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
@@ -69,8 +72,8 @@ def failure_report(lang: str) -> str:
 def table_of_contents(chapters: list[str] | None) -> Path:
     """_toc.yml, or a copy reduced to the named chapters (a quick preview)."""
     if not chapters:
-        return REPO / "_toc.yml"
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+        return SOURCE / "_toc.yml"
+    toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
     known = [entry["file"] for entry in toc["chapters"]]
     unknown = [c for c in chapters if c not in known]
     if unknown:
@@ -111,7 +114,7 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
         shutil.rmtree(reports)  # only this build's failures count
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
     command = [
-        str(Path(sys.executable).with_name("jupyter-book")), "build", str(REPO / "book" / lang),
+        str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
         "--config", str(config), "--toc", str(table_of_contents(chapters)),
         "--path-output", str(out),
         # --all re-reads every page, so a page that failed last time cannot pass unread
@@ -143,7 +146,7 @@ def write_landing_page() -> Path:
             f'<li lang="{lang}"><a href="{lang}/index.html"><span class="name">{html.escape(name)}'
             f'</span><span class="title">{html.escape(book_title())}</span></a></li>'
         )
-    page = (REPO / "book" / "landing.html").read_text(encoding="utf-8")
+    page = (SOURCE / "book" / "landing.html").read_text(encoding="utf-8")
     page = page.replace("<!-- LANGUAGES -->", "\n".join(items))
     path = BUILD / "html" / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
