@@ -38,10 +38,11 @@ def device() -> torch.device:
     return torch.device("cuda")
 
 
-def glue(name: str, value, digits: int = 3, percent: bool = False) -> None:
+def glue(name: str, value, digits: int | None = None, percent: bool = False) -> None:
     """Glue a number into the page's prose, formatted in the page's locale.
 
-    ``percent=True`` takes a fraction (0.973) and shows a percentage (97,3 %).
+    ``percent=True`` takes a fraction (0.973) and shows a percentage (97,3 %). ``digits``
+    defaults to 3 decimals for numbers and 1 for percentages.
     Integers are shown without decimals; strings are glued as they are. Returns nothing,
     so the cell does not also print the value.
     """
@@ -51,14 +52,14 @@ def glue(name: str, value, digits: int = 3, percent: bool = False) -> None:
     myst_glue(name, format_for_page(value, digits, percent), display=False)
 
 
-def format_for_page(value, digits: int = 3, percent: bool = False) -> str:
+def format_for_page(value, digits: int | None = None, percent: bool = False) -> str:
     """A number as the page's locale writes it (see ``glue``)."""
     if isinstance(value, torch.Tensor):
         value = value.item()
     if isinstance(value, str):
         return value
     if percent:
-        return i18n.percent(value, digits)
+        return i18n.percent(value, 1 if digits is None else digits)
     if isinstance(value, int):
         return i18n.number(value, 0)
-    return i18n.number(value, digits)
+    return i18n.number(value, 3 if digits is None else digits)

@@ -56,8 +56,9 @@ def read_catalog(path: Path, lang: str | None = None) -> Catalog:
 
 
 def _po_error_line(err: PoFileError) -> int | str:
+    # Babel counts the lines of a broken file from 0; editors count from 1.
     words = str(err).rsplit(" ", 1)
-    return int(words[-1]) if words[-1].isdigit() else getattr(err, "lineno", "?")
+    return int(words[-1]) + 1 if words[-1].isdigit() else getattr(err, "lineno", "?")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,20 @@
+"""Shared fixtures: a scratch catalog folder, the repository root."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def scratch_locales(tmp_path, monkeypatch):
+    """A copy of locales/ that a test may break; NNBOOK_LOCALES/NNBOOK_BUILD point at it."""
+    target = tmp_path / "locales"
+    shutil.copytree(REPO / "locales", target)
+    monkeypatch.setenv("NNBOOK_LOCALES", str(target))
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path / "build"))
+    return target

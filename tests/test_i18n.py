@@ -1,0 +1,77 @@
+"""nnbook.i18n: catalogs, the active language, locale-aware numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnbook import i18n
+
+
+def test_activate_translates_into_each_language():
+    seen = set()
+    for lang in i18n.LANGUAGES:
+        i18n.activate(lang)
+        seen.add(i18n._("Loss during training"))
+    assert len(seen) == 4  # four different words, none left in English
+    assert "Loss during training" not in seen or i18n.current_language() == "nl"
+
+
+def test_numbers_follow_the_locale():
+    i18n.activate("da")
+    assert i18n.number(1234.5678, 3) == "1.234,568"
+    assert i18n.number(0.764, 2) == "0,76"
+    assert i18n.percent(0.9731, 1) == "97,3\xa0%"
+    i18n.activate("ko")
+    assert i18n.number(1234.5678, 3) == "1,234.568"
+    assert i18n.percent(0.9731, 1) == "97.3%"
+    i18n.activate("nl")
+    assert i18n.percent(0.5, 0) == "50%"
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(i18n.TranslationError, match="unknown language 'fr'"):
+        i18n.activate("fr")
+
+
+def test_missing_translation_names_the_catalog():
+    i18n.activate("sv")
+    with pytest.raises(i18n.TranslationError, match=r"sv/LC_MESSAGES/nnbook.po: no translation"):
+        i18n._("A sentence nobody marked for translation")
+
+
+def test_broken_po_reports_file_and_line(scratch_locales):
+    po = scratch_locales / "da" / "LC_MESSAGES" / "nnbook.po"
+    lines = po.read_text(encoding="utf-8").splitlines()
+    lines.append('msgid "unterminated')  # a syntax error on the last line
+    po.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(i18n.TranslationError) as info:
+        i18n.activate("da")
+    assert f"{po}:{len(lines)}:" in str(info.value)
+
+
+def test_untranslated_and_fuzzy_entries_are_listed_with_lines(scratch_locales):
+    po = scratch_locales / "sv" / "LC_MESSAGES" / "nnbook.po"
+    text = po.read_text(encoding="utf-8")
+    text += '\n#, fuzzy\nmsgid "Fuzzy thing"\nmsgstr "Luddig sak"\n\nmsgid "Empty thing"\nmsgstr ""\n'
+    po.write_text(text, encoding="utf-8")
+    found = {p.msgid: p for p in i18n.problems("sv")}
+    assert found["Fuzzy thing"].kind == "fuzzy"
+    assert found["Empty thing"].kind == "missing"
+    lines = po.read_text(encoding="utf-8").splitlines()
+    assert lines[found["Empty thing"].line - 1] == 'msgid "Empty thing"'
+    with pytest.raises(i18n.TranslationError, match="catalog not complete"):
+        i18n.compile_language("sv")
+
+
+def test_update_keeps_translations_and_adds_new_strings(scratch_locales):
+    po = scratch_locales / "ko" / "LC_MESSAGES" / "nnbook.po"
+    before = i18n.read_catalog(po, "ko")
+    # A string the code no longer has disappears; a string the code has appears.
+    before.add("A string that left the code", "사라진 문장")
+    with po.open("wb") as f:
+        i18n.write_po(f, before)
+    i18n.update()  # extraction from code/ into the scratch catalogs
+    after = i18n.read_catalog(po, "ko")
+    assert after.get("Loss during training").string == "학습 중 손실"  # kept
+    assert after.get("A string that left the code") is None
+    assert {str(m.id) for m in i18n.extract() if m.id} <= {str(m.id) for m in after if m.id}

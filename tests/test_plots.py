@@ -1,0 +1,41 @@
+"""Figures: Hangul must render (no missing-glyph boxes), labels come from the catalogs."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+
+import nnbook
+from nnbook import plots
+
+
+def _draw(title: str) -> list[str]:
+    fig, ax = plt.subplots()
+    ax.set_title(title)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    plt.close(fig)
+    return [str(w.message) for w in caught]
+
+
+def test_korean_and_danish_letters_render_with_the_book_style():
+    plots.use_book_style()
+    missing = [m for m in _draw("학습 중 손실 — æøå") if "missing from font" in m]
+    assert missing == []
+
+
+def test_without_the_hangul_font_glyphs_go_missing():
+    # The check above can fail: DejaVu Sans alone has no Hangul.
+    with plt.rc_context({"font.family": ["DejaVu Sans"]}):
+        assert any("missing from font" in m for m in _draw("손실"))
+
+
+def test_loss_curve_is_labelled_in_the_page_language():
+    nnbook.setup("ko")
+    fig = plots.loss_curve([3.0, 2.0, 1.0])
+    ax = fig.axes[0]
+    assert ax.get_title() == nnbook.i18n._("Loss during training")
+    assert ax.get_xlabel() == "단계"
+    plt.close(fig)
