@@ -61,3 +61,110 @@ def loss_curve(losses: Sequence[float], title: str | None = None, xlabel: str | 
     ax.set_ylabel(_("Loss"))
     fig.tight_layout()
     return fig
+
+
+# --- chapters 2-5: a perceptron, the training loop and its mistakes, resuming ---------------
+def decision_boundary(model, X, y, title: str | None = None):
+    """A 2-D classifier's probability over the plane, its 0.5 line, and the points (chapter 2)."""
+    import torch
+
+    pad = 0.5
+    x1 = torch.linspace(float(X[:, 0].min()) - pad, float(X[:, 0].max()) + pad, 200)
+    x2 = torch.linspace(float(X[:, 1].min()) - pad, float(X[:, 1].max()) + pad, 200)
+    g1, g2 = torch.meshgrid(x1, x2, indexing="xy")
+    with torch.no_grad():
+        p = model(torch.stack([g1.ravel(), g2.ravel()], dim=1)).reshape(g1.shape)
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    filled = ax.contourf(g1, g2, p, levels=20, cmap="RdBu_r", alpha=0.35, vmin=0, vmax=1)
+    ax.contour(g1, g2, p, levels=[0.5], colors="black", linewidths=1.5)
+    for k, (color, marker) in enumerate([("tab:blue", "o"), ("tab:red", "s")]):
+        mask = y == k
+        ax.scatter(X[mask, 0], X[mask, 1], c=color, marker=marker, s=22, edgecolors="white",
+                   linewidths=0.5, label=_("Class {k}").format(k=k))
+    ax.plot([], [], color="black", label=_("Decision boundary (p = 0.5)"))
+    fig.colorbar(filled, ax=ax, label=_("Probability of class 1"))
+    ax.set_title(title or _("The perceptron's decision boundary"))
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
+    ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def loss_and_accuracy(losses: Sequence[float], train_acc: Sequence[float],
+                      test_acc: Sequence[float]):
+    """Loss and accuracy per epoch side by side (chapter 4)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    epochs = range(1, len(losses) + 1)
+    left.plot(epochs, list(losses))
+    left.set_title(_("Loss during training"))
+    left.set_xlabel(_("Epoch"))
+    left.set_ylabel(_("Loss"))
+    right.plot(epochs, [100 * a for a in train_acc], label=_("Training data"))
+    right.plot(epochs, [100 * a for a in test_acc], label=_("Test data"))
+    right.set_title(_("Accuracy per epoch"))
+    right.set_xlabel(_("Epoch"))
+    right.set_ylabel(_("Accuracy (%)"))
+    right.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def _compare(series: Sequence[tuple[str, Sequence[float]]], title: str, ylabel: str,
+             log: bool = False, first_epoch: int = 1):
+    """Several curves per epoch on one axis (labels already translated)."""
+    fig, ax = plt.subplots()
+    for label, values in series:
+        ax.plot(range(first_epoch, first_epoch + len(values)), list(values), label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel(_("Epoch"))
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def softmax_mistake(right: Sequence[float], wrong: Sequence[float]):
+    """Logits into CrossEntropyLoss against softmax first: the loss curves (chapter 4)."""
+    return _compare([(_("Logits into the loss (right)"), right),
+                     (_("Softmax before the loss (wrong)"), wrong)],
+                    _("Softmax before CrossEntropyLoss"), _("Loss"))
+
+
+def zero_grad_mistake(right: Sequence[float], wrong: Sequence[float]):
+    """Training with and without optimizer.zero_grad(): the loss curves (chapter 4)."""
+    return _compare([(_("With zero_grad() (right)"), right),
+                     (_("Without zero_grad() (wrong)"), wrong)],
+                    _("Forgetting zero_grad()"), _("Loss"))
+
+
+def learning_rates(curves: dict[float, Sequence[float]]):
+    """Loss curves for several learning rates, on a log scale (chapter 4)."""
+    series = [(_("Learning rate {lr}").format(lr=_format_lr(lr)), values)
+              for lr, values in curves.items()]
+    return _compare(series, _("Learning rate too high"), _("Loss (log scale)"), log=True)
+
+
+def _format_lr(lr: float) -> str:
+    from nnbook.i18n import number
+
+    digits = max(0, len(f"{lr:.10f}".rstrip("0").split(".")[1]))
+    return number(lr, digits)
+
+
+def resumed_training(full: Sequence[float], before: Sequence[float],
+                     after: Sequence[float]):
+    """One uninterrupted run against a run saved, loaded and resumed (chapter 5)."""
+    fig = _compare([(_("Uninterrupted training"), full),
+                    (_("Before saving"), before)],
+                   _("Resuming from a checkpoint"), _("Loss"))
+    ax = fig.axes[0]
+    start = len(before) + 1
+    ax.plot(range(start, start + len(after)), list(after), linestyle="--", linewidth=2.5,
+            label=_("After loading"))
+    ax.axvline(len(before) + 0.5, color="grey", linestyle=":", label=_("Checkpoint"))
+    ax.legend()
+    return fig
