@@ -64,6 +64,24 @@ def loss_curve(losses: Sequence[float], title: str | None = None, xlabel: str | 
 
 
 # --- chapters 2-5: a perceptron, the training loop and its mistakes, resuming ---------------
+def _locale_ticks(*axes) -> None:
+    """Tick labels with the page's decimal sign (0,5 in Danish, Swedish and Dutch)."""
+    from babel.numbers import get_decimal_symbol
+    from matplotlib.ticker import ScalarFormatter
+
+    from nnbook.i18n import locale
+
+    decimal = get_decimal_symbol(locale())
+
+    class LocaleFormatter(ScalarFormatter):
+        def __call__(self, x, pos=None):
+            return super().__call__(x, pos).replace(".", decimal)
+
+    for axis in axes:
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):
+            axis.set_major_formatter(LocaleFormatter())
+
+
 def decision_boundary(model, X, y, title: str | None = None):
     """A 2-D classifier's probability over the plane, its 0.5 line, and the points (chapter 2)."""
     import torch
@@ -82,7 +100,9 @@ def decision_boundary(model, X, y, title: str | None = None):
         ax.scatter(X[mask, 0], X[mask, 1], c=color, marker=marker, s=22, edgecolors="white",
                    linewidths=0.5, label=_("Class {k}").format(k=k))
     ax.plot([], [], color="black", label=_("Decision boundary (p = 0.5)"))
-    fig.colorbar(filled, ax=ax, label=_("Probability of class 1"))
+    bar = fig.colorbar(filled, ax=ax, label=_("Probability of class 1"),
+                       ticks=[0, 0.25, 0.5, 0.75, 1])
+    _locale_ticks(ax.xaxis, ax.yaxis, bar.ax.yaxis)
     ax.set_title(title or _("The perceptron's decision boundary"))
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -107,6 +127,7 @@ def loss_and_accuracy(losses: Sequence[float], train_acc: Sequence[float],
     right.set_xlabel(_("Epoch"))
     right.set_ylabel(_("Accuracy (%)"))
     right.legend(loc="lower right")
+    _locale_ticks(left.yaxis, right.yaxis)
     fig.tight_layout()
     return fig
 
@@ -123,6 +144,7 @@ def _compare(series: Sequence[tuple[str, Sequence[float]]], title: str, ylabel: 
     ax.set_xlabel(_("Epoch"))
     ax.set_ylabel(ylabel)
     ax.legend()
+    _locale_ticks(ax.yaxis)
     fig.tight_layout()
     return fig
 
