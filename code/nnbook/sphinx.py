@@ -1,0 +1,305 @@
+"""Sphinx extension: what a four-language book needs that the theme lacks.
+
+Each language is its own Sphinx build (``language`` = da, sv, ko or nl, source folder
+``book/<lang>/``). This extension, registered in ``_config.yml`` (``sphinx:
+extra_extensions: [nnbook.sphinx]``), adds to every page:
+
+- a language switcher in the article header: real links to the same page in the other
+  languages (``lang``/``hreflang`` set) and to the landing page;
+- ``<link rel="alternate" hreflang>`` for every language version plus ``x-default``
+  (the landing page), and a canonical URL under ``html_baseurl`` + ``<lang>/``;
+- the theme's own words in the page's language: our catalog
+  ``locales/<lang>/LC_MESSAGES/sphinx.po`` is put in front of Sphinx's and the themes'
+  translations (templates, HTML writer, and the search page's JavaScript);
+- the executed notebook as ``.ipynb`` in the theme's download button;
+- a Korean search language (particles stripped, Latin words Porter-stemmed), since
+  Sphinx has none and "텐서를" must be found by "텐서".
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sphinx.application import Sphinx
+from sphinx.search import SearchLanguage
+from sphinx.search.en import js_porter_stemmer
+
+from nnbook import i18n
+from nnbook.build import LANGUAGE_NAMES
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+CATALOG = "sphinx"  # the theme-words catalog: locales/<lang>/LC_MESSAGES/sphinx.po
+
+
+# --- the theme's words --------------------------------------------------------------
+
+
+def theme_catalog_path(lang: str) -> Path:
+    """Our translations of the theme's and Sphinx's words for one language."""
+    return i18n.locales_dir() / lang / "LC_MESSAGES" / f"{CATALOG}.po"
+
+
+def theme_translations(lang: str) -> gettext.GNUTranslations | None:
+    """sphinx.po of ``lang`` compiled in memory (fuzzy and empty entries left out)."""
+    path = theme_catalog_path(lang)
+    if not path.is_file():
+        return None
+    catalog = i18n.read_catalog(path, lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)  # write_mo skips fuzzy entries
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def theme_messages(lang: str) -> dict[str, str]:
+    """msgid -> msgstr of sphinx.po (translated, not fuzzy), for the JavaScript catalog."""
+    path = theme_catalog_path(lang)
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.string, str) and m.string.strip() and not m.fuzzy
+    }
+
+
+def put_catalog_first(app: Sphinx) -> None:
+    """Make our sphinx.po win over Sphinx's and the themes' catalogs (falling back to them).
+
+    Sphinx loads ``locale_dirs`` before extensions; the themes add their catalogs as
+    fallbacks. Ours goes in front of both the ``sphinx`` and the ``booktheme`` chains, so a
+    word they leave in English (or translate awkwardly) comes from our catalog.
+    """
+    from sphinx import locale
+
+    lang = app.config.language
+    for catalog in ("sphinx", "booktheme"):
+        ours = theme_translations(lang)
+        if ours is None:
+            return
+        existing = locale.translators.get(("general", catalog))
+        if existing is not None:
+            ours.add_fallback(existing)
+        locale.translators["general", catalog] = ours
+        if catalog == "sphinx":
+            app.translator = ours  # what the Jinja templates' _() will use
+
+
+def write_js_translations(app: Sphinx, exception: Exception | None) -> None:
+    """_static/translations.js (Sphinx's catalog with ours on top) and the copy button's words."""
+    if exception or app.builder.format != "html":
+        return
+    lang = app.config.language
+    translate_copy_button(app)
+    target = Path(app.outdir) / "_static" / "translations.js"
+    data: dict[str, Any] = {"locale": lang, "messages": {}, "plural_expr": "(n != 1)"}
+    if target.is_file():
+        text = target.read_text(encoding="utf-8")
+        start, end = text.find("{"), text.rfind("}")
+        if start >= 0:
+            data = json.loads(text[start : end + 1])
+    data["messages"].update(theme_messages(lang))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        "Documentation.addTranslations(" + json.dumps(data, ensure_ascii=False, indent=1) + ");\n",
+        encoding="utf-8",
+    )
+
+
+def translate_copy_button(app: Sphinx) -> None:
+    """sphinx-copybutton knows a few languages in its own JS table; add the page's one."""
+    path = Path(app.outdir) / "_static" / "copybutton.js"
+    if not path.is_file():
+        return
+    lang = app.config.language
+    text = path.read_text(encoding="utf-8")
+    head = "const messages = {"
+    if head not in text or f"\n  {lang!r}:" in text:
+        return
+    trans = theme_translations(lang) or gettext.NullTranslations()
+    words = {
+        "copy": trans.gettext("Copy"),
+        "copy_to_clipboard": trans.gettext("Copy to clipboard"),
+        "copy_success": trans.gettext("Copied!"),
+        "copy_failure": trans.gettext("Failed to copy"),
+    }
+    entry = f"\n  {lang!r}: {json.dumps(words, ensure_ascii=False)},"
+    path.write_text(text.replace(head, head + entry, 1), encoding="utf-8")
+
+
+# --- the languages of a page ----------------------------------------------------------
+
+
+def site_url(app: Sphinx) -> str:
+    """The site's root URL (the landing page), from ``html_baseurl`` in _config.yml."""
+    return (app.config.nnbook_site_url or "").rstrip("/") + "/"
+
+
+def page_languages(app: Sphinx, pagename: str) -> list[dict[str, Any]]:
+    """Every language of the book with the link from this page to its version of it."""
+    lang = app.config.language
+    book = Path(app.srcdir).parent  # book/<lang>/ -> book/
+    depth = pagename.count("/")
+    up = "../" * (depth + 1)  # from this page to the site root
+    items = []
+    for code, name in LANGUAGE_NAMES.items():
+        exists = (book / code / f"{pagename}.md").is_file() or (
+            book / code / f"{pagename}.ipynb"
+        ).is_file()
+        page = pagename if exists else "index"
+        items.append({
+            "code": code,
+            "name": name,
+            "current": code == lang,
+            "href": f"{up}{code}/{page}.html",
+            "url": f"{site_url(app)}{code}/{page}.html",
+            "exists": exists,
+        })
+    return items
+
+
+def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
+                     doctree: Any) -> None:
+    """Switcher links, hreflang alternates, localised search text, .ipynb download."""
+    from sphinx.locale import get_translation
+
+    _ = get_translation("sphinx")
+    languages = page_languages(app, pagename)
+    up = "../" * (pagename.count("/") + 1)
+    context["nnbook_languages"] = languages
+    context["nnbook_landing"] = f"{up}index.html"
+    context["theme_search_bar_text"] = _("Search this book...")
+    if app.config.nnbook_site_url and pagename not in ("search", "genindex"):
+        links = [
+            f'<link rel="alternate" hreflang="{item["code"]}" href="{item["url"]}" />'
+            for item in languages
+            if item["exists"]
+        ]
+        links.append(f'<link rel="alternate" hreflang="x-default" href="{site_url(app)}" />')
+        context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(links) + "\n"
+    # The theme offers the executed notebook for download only when a launch button
+    # (Binder, Colab...) is configured; we want it without one.
+    notebook = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if notebook.is_file() and not context.get("ipynb_source"):
+        target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, target)
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def configure(app: Sphinx, config: Any) -> None:
+    """Per-language URLs, our templates and the switcher in the article header."""
+    if config.html_baseurl and not config.nnbook_site_url:
+        config.nnbook_site_url = config.html_baseurl
+    if config.nnbook_site_url:
+        # canonical links: https://site/<lang>/<page>.html
+        config.html_baseurl = site_url(app) + f"{config.language}/"
+    # Words that extensions take from their config, not from a catalog.
+    trans = theme_translations(config.language) or gettext.NullTranslations()
+    for name, msgid in [
+        ("togglebutton_hint", "Click to show"),
+        ("togglebutton_hint_hide", "Click to hide"),
+        ("nb_code_prompt_show", "Show code cell {type}"),
+        ("nb_code_prompt_hide", "Hide code cell {type}"),
+    ]:
+        if name in config:
+            config[name] = trans.gettext(msgid)
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    options = dict(config.html_theme_options or {})
+    header_end = options.get("article_header_end", ["article-header-buttons.html"])
+    if isinstance(header_end, str):
+        header_end = [x.strip() for x in header_end.split(",") if x.strip()]
+    if "nnbook-languages.html" not in header_end:
+        header_end = ["nnbook-languages.html", *header_end]
+    options["article_header_end"] = header_end
+    config.html_theme_options = options
+
+
+# --- Korean search --------------------------------------------------------------------
+
+# Particles (josa) and the copula glued to Korean nouns, longest first: "텐서를" -> "텐서".
+KOREAN_PARTICLES = sorted(
+    """에서는 에서도 에서의 으로는 으로도 으로써 에게서 이라는 이라고 이라면 입니다 이며 이고
+    에서 에게 으로 부터 까지 처럼 보다 라는 라고 이다 에는 에도 와는 과는 와의 과의 하고 이나
+    을 를 이 가 은 는 의 에 로 와 과 도 만 나""".split(),
+    key=len,
+    reverse=True,
+)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def strip_korean_particle(word: str) -> str:
+    """A Korean word without its trailing particle; at least one syllable stays."""
+    if not _HANGUL.search(word):
+        return word
+    for particle in KOREAN_PARTICLES:
+        if word.endswith(particle) and len(word) > len(particle):
+            return word[: -len(particle)]
+    return word
+
+
+JS_KOREAN_STEMMER = (
+    js_porter_stemmer.replace("var Stemmer = function", "var PorterStemmer = function")
+    + "\nvar KOREAN_PARTICLES = " + json.dumps(KOREAN_PARTICLES, ensure_ascii=False) + ";"
+    + """
+var Stemmer = function() {
+  var porter = new PorterStemmer();
+  this.stemWord = function (w) {
+    if (!/[\\uac00-\\ud7a3]/.test(w)) return porter.stemWord(w);
+    for (var i = 0; i < KOREAN_PARTICLES.length; i++) {
+      var p = KOREAN_PARTICLES[i];
+      if (w.length > p.length && w.slice(-p.length) === p) return w.slice(0, -p.length);
+    }
+    return w;
+  };
+};
+"""
+)
+
+
+class SearchKorean(SearchLanguage):
+    """Korean for Sphinx's search: words split like Python's \\w+, particles stripped.
+
+    The same rule runs in the browser (``js_stemmer_code``), so a query "텐서" finds a
+    page that only says "텐서를" or "텐서의". Latin words (code names) get the English
+    Porter stemmer, as in the other languages' builds.
+    """
+
+    lang = "ko"
+    language_name = "Korean"
+    js_stemmer_code = JS_KOREAN_STEMMER
+    stopwords = set()
+
+    def init(self, options: dict[str, str]) -> None:
+        self.porter = snowballstemmer.stemmer("porter")
+
+    def stem(self, word: str) -> str:
+        word = word.lower()
+        if _HANGUL.search(word):
+            return strip_korean_particle(word)
+        return self.porter.stemWord(word)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the extension (events, config value, Korean search)."""
+    app.add_config_value("nnbook_site_url", "", "html")
+    put_catalog_first(app)
+    app.add_search_language(SearchKorean)
+    app.connect("config-inited", configure)
+    app.connect("html-page-context", add_page_context, priority=400)
+    app.connect("build-finished", write_js_translations)
+    app.add_css_file("nnbook.css")
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
