@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
 
 # --- chapter 2: two classes a straight line can separate ---------------------------------
@@ -61,3 +65,175 @@ def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True) -> Iri
         X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
     return IrisSplit(X_train, X_test, y_train, y_test,
                      list(bunch.feature_names), list(bunch.target_names))
+
+
+# --- chapters 6-9: MNIST and CIFAR-10 from the offline mirror -----------------------------
+class DataMissing(FileNotFoundError):
+    """A data set is not in the offline mirror (or is incomplete); the message says where."""
+
+
+def data_roots() -> list[Path]:
+    """Where the mirror is looked for, in order: NNBOOK_DATA, ../shared/data, data/."""
+    from nnbook.i18n import REPO
+
+    roots = [Path(os.environ["NNBOOK_DATA"])] if os.environ.get("NNBOOK_DATA") else []
+    return roots + [REPO.parent / "shared" / "data", REPO / "data"]
+
+
+def find_data(relative: str, roots: list[Path] | None = None) -> Path:
+    """The first mirror root that holds ``relative``; DataMissing lists every place tried."""
+    roots = data_roots() if roots is None else roots
+    for root in roots:
+        if (root / relative).exists():
+            return root
+    tried = "\n  ".join(str(root / relative) for root in roots)
+    raise DataMissing(f"{relative} not found; looked for:\n  {tried}\n"
+                      "set NNBOOK_DATA to the folder that holds it (see shared/data/README.md)")
+
+
+def _data_cache_dir() -> Path:
+    """Decoded data sets, once per build: under NNBOOK_BUILD (or _build/) in data/."""
+    from nnbook.i18n import REPO
+
+    path = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")) / "data"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def tensor_digest(*tensors: torch.Tensor) -> str:
+    """A short sha256 of tensors' bytes: the data fingerprint in a results key."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(str((tuple(t.shape), t.dtype)).encode())
+        digest.update(t.contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+class ImageSplit(NamedTuple):
+    """A labelled image set as in-memory tensors: uint8 pixels N×C×H×W and int64 labels."""
+
+    X_train: torch.Tensor
+    y_train: torch.Tensor
+    X_test: torch.Tensor
+    y_test: torch.Tensor
+    classes: list[str]
+
+    def digest(self) -> str:
+        """The data fingerprint of the whole split (for nnbook.results keys)."""
+        return tensor_digest(self.X_train, self.y_train, self.X_test, self.y_test)
+
+
+MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+def mnist(roots: list[Path] | None = None) -> ImageSplit:
+    """MNIST (LeCun, Cortes, Burges) through torchvision.datasets.MNIST, as uint8 N×1×28×28.
+
+    Read from the offline mirror (``MNIST/raw/*-ubyte``), never downloaded; 0.1 s.
+    """
+    from torchvision.datasets import MNIST
+
+    root = find_data("MNIST/raw", roots)
+    missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).is_file()]
+    if missing:
+        raise DataMissing(f"MNIST is incomplete in {root / 'MNIST' / 'raw'}: missing {missing}")
+    train = MNIST(str(root), train=True, download=False)
+    test = MNIST(str(root), train=False, download=False)
+    return ImageSplit(train.data.unsqueeze(1), train.targets, test.data.unsqueeze(1),
+                      test.targets, [str(i) for i in range(10)])
+
+
+def lenet_input(images: torch.Tensor) -> torch.Tensor:
+    """Digits as LeNet takes them: float in [0, 1], N×1×32×32 (28×28 padded by 2 zeros).
+
+    Accepts uint8 (0-255) or float (0-1) images of N×28×28, N×1×28×28 or already 32×32.
+    """
+    x = images.float() / 255 if images.dtype == torch.uint8 else images.float()
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    if x.shape[-1] == 28:
+        x = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    return x
+
+
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck"]
+CIFAR10_COUNTS = {"train": 5000, "test": 1000}  # images per class
+
+
+def _cifar10_listing(folder: Path, per_class: int) -> list[tuple[str, int]]:
+    """Check one split of the JPEG mirror and list it through torchvision's ImageFolder."""
+    from torchvision.datasets import ImageFolder
+
+    missing = [c for c in CIFAR10_CLASSES if not (folder / c).is_dir()]
+    if missing:
+        raise DataMissing(f"CIFAR-10 is incomplete: no class folder {missing} in {folder}")
+    found = ImageFolder(str(folder))
+    if found.classes != CIFAR10_CLASSES:
+        raise DataMissing(f"CIFAR-10 in {folder}: classes {found.classes}, "
+                          f"expected {CIFAR10_CLASSES}")
+    counts = torch.bincount(torch.tensor(found.targets), minlength=10).tolist()
+    short = {c: n for c, n in zip(CIFAR10_CLASSES, counts, strict=True) if n != per_class}
+    if short:
+        raise DataMissing(f"CIFAR-10 in {folder}: expected {per_class} images per class, "
+                          f"found {short}")
+    return found.samples
+
+
+def _decode_jpegs(paths: list[str], desc: str) -> torch.Tensor:
+    """JPEG files into one uint8 N×3×32×32 tensor, decoded by torchvision (libjpeg)."""
+    from torchvision.io import ImageReadMode, decode_jpeg, read_file
+
+    from nnbook.train import progress
+
+    out = torch.empty(len(paths), 3, 32, 32, dtype=torch.uint8)
+    chunk = 2000
+    with progress(len(paths), desc) as bar:
+        for i in range(0, len(paths), chunk):
+            data = [read_file(p) for p in paths[i:i + chunk]]
+            images = decode_jpeg(data, mode=ImageReadMode.RGB)
+            out[i:i + len(images)] = torch.stack(images)
+            bar.update(len(images))
+    return out
+
+
+def cifar10(roots: list[Path] | None = None) -> ImageSplit:
+    """CIFAR-10 (Krizhevsky 2009) as uint8 N×3×32×32 tensors, decoded once per build.
+
+    Prefers the original ``cifar-10-batches-py`` (torchvision.datasets.CIFAR10) where present;
+    otherwise the mirror's JPEG copy (lossy, quality 75), listed with ImageFolder and decoded
+    with torchvision.io.decode_jpeg (13 s) into a cache under _build/data keyed by the tree.
+    """
+    roots = data_roots() if roots is None else roots
+    for root in roots:
+        if (root / "cifar-10-batches-py").is_dir():
+            from torchvision.datasets import CIFAR10
+
+            sets = [CIFAR10(str(root), train=t, download=False) for t in (True, False)]
+            X = [torch.from_numpy(s.data).permute(0, 3, 1, 2).contiguous() for s in sets]
+            y = [torch.tensor(s.targets) for s in sets]
+            return ImageSplit(X[0], y[0], X[1], y[1], list(CIFAR10_CLASSES))
+    root = find_data("cifar10", roots) / "cifar10"
+    for split in CIFAR10_COUNTS:
+        if not (root / split).is_dir():
+            raise DataMissing(f"CIFAR-10 is incomplete: folder {root / split} is missing")
+    listings = {s: _cifar10_listing(root / s, n) for s, n in CIFAR10_COUNTS.items()}
+    tree = hashlib.sha256()
+    for split, samples in listings.items():
+        for path, label in samples:
+            tree.update(f"{split}/{os.path.relpath(path, root)}:{label}:"
+                        f"{os.path.getsize(path)}\n".encode())
+    cache = _data_cache_dir() / f"cifar10-jpeg-{tree.hexdigest()[:16]}.pt"
+    if cache.exists():
+        saved = torch.load(cache, weights_only=True)
+    else:
+        saved = {}
+        for split, samples in listings.items():
+            saved[f"X_{split}"] = _decode_jpegs([p for p, _ in samples], f"CIFAR-10 {split}")
+            saved[f"y_{split}"] = torch.tensor([label for _, label in samples])
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        torch.save(saved, tmp)
+        os.replace(tmp, cache)
+    return ImageSplit(saved["X_train"], saved["y_train"], saved["X_test"], saved["y_test"],
+                      list(CIFAR10_CLASSES))

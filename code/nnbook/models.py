@@ -47,3 +47,73 @@ class IrisNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(self.dropout(torch.relu(self.fc1(x))))
+
+
+# --- chapter 6: LeNet, the network of the PyTorch 60-minute blitz -------------------------
+class LeNet(nn.Module):
+    """conv 1→6 (5×5), pool, conv 6→16 (5×5), pool, fc 400→120→84→10 (chapter 6).
+
+    Takes N×1×32×32 images (MNIST's 28×28 padded by 2, pixels in [0, 1]); gives logits.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)  # 1 input channel, 6 output channels, 5×5 kernel
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)  # 32 → 28 → 14
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)  # 14 → 10 → 5
+        x = torch.flatten(x, 1)  # every dimension but the batch: 16·5·5 = 400
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+# --- chapter 7: two CIFAR-10 networks ------------------------------------------------------
+class TutorialNet(nn.Module):
+    """The official PyTorch CIFAR-10 tutorial's network: LeNet widened to 3 input channels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = torch.relu(self.fc1(torch.flatten(x, 1)))
+        return self.fc3(torch.relu(self.fc2(x)))
+
+
+def conv_bn(c_in: int, c_out: int) -> list[nn.Module]:
+    """3×3 convolution (no bias: BatchNorm adds one), BatchNorm, GELU."""
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.GELU()]
+
+
+class CifarNet(nn.Module):
+    """The book's CIFAR-10 network, in the style of airbench (Keller Jordan) (chapter 7).
+
+    A stem, then three blocks (conv, max-pool, conv) that halve the image and widen the
+    channels, then a max over the last 4×4 map and one linear layer: ~0.3 M parameters.
+    """
+
+    def __init__(self, widths: tuple[int, int, int] = (32, 64, 128), stem: int = 24) -> None:
+        super().__init__()
+        layers = conv_bn(3, stem)
+        c = stem
+        for w in widths:
+            conv, bn, act = conv_bn(c, w)
+            layers += [conv, nn.MaxPool2d(2), bn, act, *conv_bn(w, w)]  # pool before BN: cheaper
+            c = w
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(c, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.amax(self.features(x), dim=(2, 3)))  # max over the 4×4 map

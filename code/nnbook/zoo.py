@@ -1,0 +1,212 @@
+"""The book's trained networks: one function each, trained once per build (nnbook.results).
+
+Every page that needs such a network calls its function here and gets the same weights:
+``lenet_mnist()`` is chapter 6's LeNet, and chapter 9 uses it to judge generated digits.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from nnbook import data as datasets
+from nnbook import models, results
+from nnbook.core import device as default_device
+from nnbook.core import seed as set_seed
+from nnbook.train import History, TensorBatches, evaluate, fit, predict
+
+
+def warmup_then_linear(warmup: float) -> Callable[[float], float]:
+    """A learning-rate factor over progress 0→1: up linearly for ``warmup``, then down to 0."""
+
+    def factor(progress: float) -> float:
+        if progress < warmup:
+            return progress / warmup
+        return max(0.0, (1 - progress) / (1 - warmup))
+
+    return factor
+
+
+# --- chapter 6: LeNet on MNIST ------------------------------------------------------------
+LENET_RECIPE = {"epochs": 6, "batch_size": 128, "lr": 0.1, "momentum": 0.9, "warmup": 0.05,
+                "budget_seconds": 60.0, "seed": 0}
+
+
+def train_lenet(model: nn.Module, digits: datasets.ImageSplit, recipe: dict,
+                device: torch.device) -> History:
+    """SGD with Nesterov momentum and a decaying learning rate on MNIST's 60,000 digits."""
+    set_seed(recipe["seed"])
+    X_train, X_test = datasets.lenet_input(digits.X_train), datasets.lenet_input(digits.X_test)
+    optimizer = torch.optim.SGD(model.parameters(), lr=recipe["lr"],
+                                momentum=recipe["momentum"], nesterov=True)
+    return fit(
+        model,
+        lambda epoch: TensorBatches(X_train, digits.y_train, recipe["batch_size"],
+                                    seed=recipe["seed"] * 1000 + epoch),
+        optimizer, nn.CrossEntropyLoss(), recipe["epochs"], device=device,
+        evaluate=lambda m: {"test_accuracy": evaluate(m, X_test, digits.y_test, device=device)},
+        schedule=warmup_then_linear(recipe["warmup"]),
+        budget_seconds=recipe["budget_seconds"], desc="LeNet",
+    )
+
+
+def lenet_mnist(device: torch.device | None = None, **changes) -> tuple[models.LeNet, History]:
+    """The book's LeNet trained on MNIST (chapter 6), from the cache or trained now (~50 s).
+
+    The model takes N×1×32×32 floats in [0, 1] (``nnbook.data.lenet_input`` pads 28×28
+    digits) and returns logits for the digits 0-9; it comes back in eval mode on ``device``.
+    """
+    dev = device or default_device()
+    recipe = LENET_RECIPE | changes
+    digits = datasets.mnist()
+    train = functools.partial(train_lenet, digits=digits, recipe=recipe, device=dev)
+    set_seed(recipe["seed"])
+    return results.trained("lenet-mnist", models.LeNet(), train,
+                           recipe | {"data": digits.digest()}, device=dev)
+
+
+# --- chapter 7: CIFAR-10 -----------------------------------------------------------------
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+
+
+def normalize(images: torch.Tensor, mean=CIFAR_MEAN, std=CIFAR_STD) -> torch.Tensor:
+    """uint8 pixels N×3×H×W to floats with each channel's mean 0 and spread 1."""
+    m = torch.tensor(mean).view(1, 3, 1, 1)
+    s = torch.tensor(std).view(1, 3, 1, 1)
+    return (images.float() / 255 - m) / s
+
+
+def flip_and_shift(images: torch.Tensor, generator: torch.Generator,
+                   pad: int = 2) -> torch.Tensor:
+    """Augment a whole batch: mirror half the images, shift each by up to ``pad`` pixels.
+
+    A shift is a crop of the image padded by reflection, the same as
+    ``RandomCrop(32, padding=pad, padding_mode="reflect")`` + ``RandomHorizontalFlip()``,
+    done for the batch at once rather than image by image.
+    """
+    n, _, h, w = images.shape
+    flip = torch.rand(n, generator=generator) < 0.5
+    images = torch.where(flip.view(n, 1, 1, 1), images.flip(-1), images)
+    padded = torch.nn.functional.pad(images, (pad,) * 4, mode="reflect")
+    dx = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+    dy = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
+    out = torch.empty_like(images)
+    for x in range(2 * pad + 1):
+        for y in range(2 * pad + 1):
+            chosen = (dx == x) & (dy == y)
+            out[chosen] = padded[chosen, :, y:y + h, x:x + w]
+    return out
+
+
+def _channels_last(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+CIFAR_RECIPE = {"epochs": 16, "batch_size": 512, "lr": 0.4, "momentum": 0.9, "nesterov": True,
+                "weight_decay": 5e-4, "label_smoothing": 0.2, "warmup": 0.1, "shift": 2,
+                "budget_seconds": 345.0, "widths": (32, 64, 128), "seed": 0}
+
+
+def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device,
+                 flip: bool = False, mean=CIFAR_MEAN, std=CIFAR_STD) -> torch.Tensor:
+    """Logits for uint8 images; ``flip=True`` adds those of the mirrored images (TTA)."""
+    x = _channels_last(normalize(images, mean, std))
+    mixed = not isinstance(model, models.TutorialNet)
+    logits = predict(model, x, device=device, mixed_precision=mixed)
+    if flip:
+        logits = logits + predict(model, x.flip(-1), device=device, mixed_precision=mixed)
+    return logits
+
+
+def _test_accuracy(model, split, device, mean=CIFAR_MEAN, std=CIFAR_STD) -> dict[str, float]:
+    logits = cifar_logits(model, split.X_test, device, mean=mean, std=std)
+    return {"test_accuracy": (logits.argmax(1) == split.y_test).float().mean().item()}
+
+
+def train_cifar_net(model: nn.Module, split: datasets.ImageSplit, recipe: dict,
+                    device: torch.device) -> History:
+    """Our recipe: augmented batches of 512, label smoothing, bf16, a warm-up then linear decay."""
+    set_seed(recipe["seed"])
+    model.to(device, memory_format=torch.channels_last)
+    decay, no_decay = [], []
+    for p in model.parameters():
+        (decay if p.dim() > 1 else no_decay).append(p)  # no weight decay on biases and BN
+    optimizer = torch.optim.SGD(
+        [{"params": decay, "weight_decay": recipe["weight_decay"]},
+         {"params": no_decay, "weight_decay": 0.0}],
+        lr=recipe["lr"], momentum=recipe["momentum"], nesterov=recipe["nesterov"])
+
+    def batches(epoch: int) -> TensorBatches:
+        return TensorBatches(
+            split.X_train, split.y_train, recipe["batch_size"], seed=recipe["seed"] * 1000 + epoch,
+            drop_last=True,
+            transform=lambda x, g: _channels_last(normalize(flip_and_shift(x, g, recipe["shift"]))))
+
+    return fit(model, batches, optimizer,
+               nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"]),
+               recipe["epochs"], device=device, mixed_precision=True,
+               evaluate=lambda m: _test_accuracy(m, split, device),
+               schedule=warmup_then_linear(recipe["warmup"]),
+               budget_seconds=recipe["budget_seconds"],
+               evaluate_every=len(batches(0)), desc="CifarNet")
+
+
+def cifar_net(device: torch.device | None = None, **changes) -> tuple[models.CifarNet, History]:
+    """The book's CIFAR-10 network (chapter 7), trained in at most ~6 minutes on a CPU."""
+    dev = device or default_device()
+    recipe = CIFAR_RECIPE | changes
+    split = datasets.cifar10()
+    train = functools.partial(train_cifar_net, split=split, recipe=recipe, device=dev)
+    set_seed(recipe["seed"])
+    return results.trained("cifar-net", models.CifarNet(recipe["widths"]), train,
+                           recipe | {"data": split.digest()}, device=dev)
+
+
+TUTORIAL_RECIPE = {"epochs": 2, "batch_size": 4, "lr": 0.001, "momentum": 0.9, "seed": 0,
+                   "evaluate_every": 2500}
+TUTORIAL_NORM = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the tutorial's Normalize
+
+
+def train_tutorial_net(model: nn.Module, split: datasets.ImageSplit, recipe: dict,
+                       device: torch.device) -> History:
+    """The official tutorial's recipe: batches of 4, plain SGD with momentum, 2 epochs."""
+    set_seed(recipe["seed"])
+    X_train = normalize(split.X_train, *TUTORIAL_NORM)
+    optimizer = torch.optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
+    return fit(model,
+               lambda epoch: TensorBatches(X_train, split.y_train, recipe["batch_size"],
+                                           seed=recipe["seed"] * 1000 + epoch),
+               optimizer, nn.CrossEntropyLoss(), recipe["epochs"], device=device,
+               evaluate=lambda m: _test_accuracy(m, split, device, *TUTORIAL_NORM),
+               evaluate_every=recipe["evaluate_every"], desc="TutorialNet")
+
+
+def tutorial_net(device: torch.device | None = None,
+                 **changes) -> tuple[models.TutorialNet, History]:
+    """The official PyTorch CIFAR-10 tutorial's network and recipe, for comparison (chapter 7)."""
+    dev = device or default_device()
+    recipe = TUTORIAL_RECIPE | changes
+    split = datasets.cifar10()
+    train = functools.partial(train_tutorial_net, split=split, recipe=recipe, device=dev)
+    set_seed(recipe["seed"])
+    return results.trained("tutorial-net", models.TutorialNet(), train,
+                           recipe | {"data": split.digest()}, device=dev)
+
+
+def accuracy_per_class(predicted: torch.Tensor, targets: torch.Tensor,
+                       classes: int = 10) -> torch.Tensor:
+    """The share of each class's test images that were classified right."""
+    right = torch.bincount(targets[predicted == targets], minlength=classes).float()
+    return right / torch.bincount(targets, minlength=classes).float()
+
+
+def confusion_matrix(predicted: torch.Tensor, targets: torch.Tensor,
+                     classes: int = 10) -> torch.Tensor:
+    """counts[i, j]: how many images of true class i were predicted as class j."""
+    return torch.bincount(targets * classes + predicted,
+                          minlength=classes * classes).reshape(classes, classes)
+
