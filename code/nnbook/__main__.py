@@ -5,6 +5,8 @@
   catalogs update                extract strings from code/ and update every .po
   catalogs check                 list untranslated and fuzzy entries (file:line)
   catalogs compile               check and compile every catalog
+  status                         per chapter and language: present, code parity, stale
+                                 against the origin; catalog completeness
 """
 
 from __future__ import annotations
@@ -26,10 +28,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="build only this chapter, e.g. 01-tensors (repeatable; a preview)")
     c = sub.add_parser("catalogs", help="translators' catalogs")
     c.add_argument("action", choices=["update", "check", "compile"])
+    sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             return build.build(args.lang or list(i18n.LANGUAGES), args.chapter)
+        if args.command == "status":
+            from nnbook import status
+
+            text, code = status.report()
+            print(text)
+            return code
         if args.action == "update":
             i18n.update()
         elif args.action == "compile":

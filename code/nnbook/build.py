@@ -137,20 +137,108 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
     return time.perf_counter() - start
 
 
+def chapter_title(path: Path) -> str:
+    """A chapter's title: the first ``# `` heading of its source."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return path.stem
+
+
+def built_chapters(lang: str) -> list[tuple[str, str]]:
+    """(file stem, title) of the chapters of ``lang`` that this build produced, in toc order."""
+    toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
+    found = []
+    for entry in toc.get("chapters", []):
+        stem = entry["file"]
+        source = SOURCE / "book" / lang / f"{stem}.md"
+        if source.is_file() and (BUILD / "html" / lang / f"{stem}.html").is_file():
+            found.append((stem, chapter_title(source)))
+    return found
+
+
 def write_landing_page() -> Path:
-    """_build/html/index.html: the book's title in all four languages, one link each."""
-    items = []
+    """_build/html/index.html: every language at once, each in its own words, with its
+    chapters; a link to the translation status page."""
+    esc = html.escape
+    cards, status_words, titles = [], [], {}
     for lang, name in LANGUAGE_NAMES.items():
         i18n.activate(lang)
-        items.append(
-            f'<li lang="{lang}"><a href="{lang}/index.html"><span class="name">{html.escape(name)}'
-            f'</span><span class="title">{html.escape(book_title())}</span></a></li>'
+        blurb = _("From the first tensor to a network that draws new images. Every number "
+                  "and figure was computed while the book was built.")
+        start, heading, status_word = _("Start reading"), _("Chapters"), _("Translation status")
+        chapters = "\n".join(
+            f'<li><a href="{lang}/{stem}.html">{esc(title)}</a></li>'
+            for stem, title in built_chapters(lang)
         )
+        cards.append(
+            f'<section class="language" lang="{lang}" aria-labelledby="lang-{lang}">\n'
+            f'<h2 id="lang-{lang}">{esc(name)}</h2>\n'
+            f'<p class="title">{esc(book_title())}</p>\n'
+            f'<p>{esc(blurb)}</p>\n'
+            f'<a class="start" href="{lang}/index.html" hreflang="{lang}">'
+            f'{esc(start)}<span class="visually-hidden"> ({esc(name)})</span></a>\n'
+            + (f'<h3>{esc(heading)}</h3>\n<ol class="chapters">\n{chapters}\n</ol>\n'
+               if chapters else "")
+            + "</section>"
+        )
+        status_words.append(f'<span lang="{lang}">{esc(status_word)}</span>')
+        titles[lang] = book_title()
     page = (SOURCE / "book" / "landing.html").read_text(encoding="utf-8")
-    page = page.replace("<!-- LANGUAGES -->", "\n".join(items))
+    page = page.replace("<!-- LANGUAGES -->", "\n".join(cards))
+    page = page.replace("<!-- STATUS -->", " · ".join(status_words))
+    page = page.replace("<!-- TITLES-TEXT -->", esc(" · ".join(titles.values())))
+    page = page.replace("<!-- TITLES -->", " · ".join(
+        f'<span lang="{lang}">{esc(title)}</span>' for lang, title in titles.items()))
     path = BUILD / "html" / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
+    return path
+
+
+def site_url() -> str:
+    """The published root URL (``html: baseurl`` in _config.yml), ending in '/'."""
+    config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
+    return str((config.get("html") or {}).get("baseurl") or "https://nnbook.example.org/").rstrip(
+        "/"
+    ) + "/"
+
+
+def write_sitemap() -> Path:
+    """_build/html/sitemap.xml: every built page, each with its other-language versions
+    (``xhtml:link rel="alternate" hreflang``) and x-default = the landing page."""
+    base = site_url()
+    pages: dict[str, list[str]] = {}  # page stem -> languages that have it
+    for lang in LANGUAGE_NAMES:
+        folder = BUILD / "html" / lang
+        for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
+            if page.stem not in ("search", "genindex", "py-modindex"):
+                pages.setdefault(page.stem, []).append(lang)
+    urls = [f"  <url>\n    <loc>{base}</loc>\n  </url>"]
+    for stem, langs in pages.items():
+        link = '\n    <xhtml:link rel="alternate" hreflang="{}" href="{}"/>'
+        alternates = "".join(link.format(o, f"{base}{o}/{stem}.html") for o in langs)
+        alternates += link.format("x-default", base)
+        for lang in langs:
+            urls.append(f"  <url>\n    <loc>{base}{lang}/{stem}.html</loc>{alternates}\n  </url>")
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"\n'
+        '        xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(urls) + "\n</urlset>\n"
+    )
+    path = BUILD / "html" / "sitemap.xml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_status_page() -> Path:
+    """_build/html/status.html: the translation status (as ``python -m nnbook status``)."""
+    from nnbook import status
+
+    path = BUILD / "html" / "status.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(status.status_html(SOURCE / "book"), encoding="utf-8")
     return path
 
 
@@ -165,6 +253,8 @@ def build(langs: list[str], chapters: list[str] | None = None) -> int:
             failed.append(lang)
             print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
     write_landing_page()
+    write_sitemap()
+    write_status_page()
     for lang, seconds in times.items():
         print(f"[nnbook] {lang}: built in {seconds:.1f} s -> _build/html/{lang}/")
     if failed:

@@ -175,12 +175,12 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     """Switcher links, hreflang alternates, localised search text, .ipynb download."""
     from sphinx.locale import get_translation
 
-    _ = get_translation("sphinx")
+    translate = get_translation("sphinx")
     languages = page_languages(app, pagename)
     up = "../" * (pagename.count("/") + 1)
     context["nnbook_languages"] = languages
     context["nnbook_landing"] = f"{up}index.html"
-    context["theme_search_bar_text"] = _("Search this book...")
+    context["theme_search_bar_text"] = translate("Search this book...")
     if app.config.nnbook_site_url and pagename not in ("search", "genindex"):
         links = [
             f'<link rel="alternate" hreflang="{item["code"]}" href="{item["url"]}" />'
