@@ -193,6 +193,8 @@ def write_landing_page() -> Path:
     path = BUILD / "html" / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
+    icon = Path(__file__).with_name("static") / "nnbook-favicon.svg"
+    shutil.copy(icon, path.parent / "favicon.svg")
     return path
 
 

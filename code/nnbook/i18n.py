@@ -31,9 +31,23 @@ class TranslationError(RuntimeError):
     """A catalog is broken, or lacks a translation the code asked for."""
 
 
+PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
+
+
+def in_repository() -> bool:
+    """True when nnbook runs from the repository (editable), not from an installed copy."""
+    return (REPO / "pyproject.toml").is_file() and (REPO / "locales").is_dir()
+
+
 def locales_dir() -> Path:
-    """Where the catalogs live: ``NNBOOK_LOCALES`` or the repository's ``locales/``."""
-    path = Path(os.environ.get("NNBOOK_LOCALES", REPO / "locales"))
+    """Where the catalogs live: ``NNBOOK_LOCALES``, else the repository's ``locales/``,
+    else the copy installed inside the package (``pip install`` ships it as nnbook/locales)."""
+    if "NNBOOK_LOCALES" in os.environ:
+        path = Path(os.environ["NNBOOK_LOCALES"])
+    elif in_repository():
+        path = REPO / "locales"
+    else:
+        path = PACKAGED_LOCALES
     if not path.is_dir():
         raise TranslationError(f"no catalogs: folder {path} does not exist (set NNBOOK_LOCALES)")
     return path
@@ -186,8 +200,15 @@ def update() -> None:
 
 
 def mo_path(lang: str) -> Path:
-    """Compiled catalogs go under _build/ (never committed): ``NNBOOK_BUILD`` moves it."""
-    build = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build"))
+    """Compiled catalogs go under _build/ (never committed): ``NNBOOK_BUILD`` moves it; an
+    installed nnbook outside the repository uses the user's cache folder instead."""
+    if "NNBOOK_BUILD" in os.environ:
+        build = Path(os.environ["NNBOOK_BUILD"])
+    elif in_repository():
+        build = REPO / "_build"
+    else:
+        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        build = Path(cache) / "nnbook"
     return build / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 

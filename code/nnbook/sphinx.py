@@ -216,6 +216,8 @@ def configure(app: Sphinx, config: Any) -> None:
     ]:
         if name in config:
             config[name] = trans.gettext(msgid)
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "nnbook-favicon.svg")
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     options = dict(config.html_theme_options or {})

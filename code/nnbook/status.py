@@ -314,6 +314,7 @@ STATUS_PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nnbook — translation status</title>
+<link rel="icon" href="favicon.svg" type="image/svg+xml">
 <style>
   body {{ font-family: system-ui, "Segoe UI", "NanumGothic", sans-serif; margin: 2rem auto;
          max-width: 72rem; padding: 0 1rem; color: #1a1a1a; }}
