@@ -11,12 +11,14 @@ import torch
 from nnbook import i18n, plots
 
 
-def setup(lang: str, seed_value: int = 0) -> torch.device:
-    """Start a page: its language, a fixed seed, the plot style; returns the device."""
+def setup(lang: str, seed_value: int = 0) -> None:
+    """Start a page: its language, a fixed seed, the plot style (``device()`` gives the device).
+
+    Returns nothing, so the first cell of a page shows no output of its own.
+    """
     i18n.activate(lang)
     plots.use_book_style()
     seed(seed_value)
-    return device()
 
 
 def seed(value: int = 0) -> None:
