@@ -52,7 +52,8 @@ def test_broken_po_reports_file_and_line(scratch_locales):
 def test_untranslated_and_fuzzy_entries_are_listed_with_lines(scratch_locales):
     po = scratch_locales / "sv" / "LC_MESSAGES" / "nnbook.po"
     text = po.read_text(encoding="utf-8")
-    text += '\n#, fuzzy\nmsgid "Fuzzy thing"\nmsgstr "Luddig sak"\n\nmsgid "Empty thing"\nmsgstr ""\n'
+    text += '\n#, fuzzy\nmsgid "Fuzzy thing"\nmsgstr "Luddig sak"\n'
+    text += '\nmsgid "Empty thing"\nmsgstr ""\n'
     po.write_text(text, encoding="utf-8")
     found = {p.msgid: p for p in i18n.problems("sv")}
     assert found["Fuzzy thing"].kind == "fuzzy"
