@@ -258,7 +258,7 @@ def build(langs: list[str], chapters: list[str] | None = None) -> int:
     write_sitemap()
     write_status_page()
     for lang, seconds in times.items():
-        print(f"[nnbook] {lang}: built in {seconds:.1f} s -> _build/html/{lang}/")
+        print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")
     if failed:
         print(f"[nnbook] FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
