@@ -240,7 +240,7 @@ def write_status_page() -> Path:
 
     path = BUILD / "html" / "status.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(status.status_html(SOURCE / "book"), encoding="utf-8")
+    path.write_text(status.status_html(SOURCE / "book", BUILD / "html"), encoding="utf-8")
     return path
 
 

@@ -189,6 +189,16 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         ]
         links.append(f'<link rel="alternate" hreflang="x-default" href="{site_url(app)}" />')
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(links) + "\n"
+    # sphinx-thebe adds its config script once per read phase: two `const THEBE_JS_URL`
+    # declarations are a JavaScript error on every page. Keep each script once.
+    seen, scripts = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script),
+               tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            scripts.append(script)
+    context["script_files"] = scripts
     # The theme offers the executed notebook for download only when a launch button
     # (Binder, Colab...) is configured; we want it without one.
     notebook = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
@@ -227,6 +237,8 @@ def configure(app: Sphinx, config: Any) -> None:
     if "nnbook-languages.html" not in header_end:
         header_end = ["nnbook-languages.html", *header_end]
     options["article_header_end"] = header_end
+    # pydata's default "" makes its script log "Got invalid theme mode" on every page.
+    options.setdefault("default_mode", "auto")
     config.html_theme_options = options
 
 

@@ -283,8 +283,9 @@ def report(book: Path = BOOK) -> tuple[str, int]:
     return "\n".join(lines), 1 if problems else 0
 
 
-def status_html(book: Path = BOOK) -> str:
-    """A static page with the same table (written by the build as ``status.html``)."""
+def status_html(book: Path = BOOK, site: Path | None = None) -> str:
+    """A static page with the same table (written by the build as ``status.html``);
+    chapters built into ``site`` are linked."""
     rows = entries(book)
     esc = html.escape
     head = "".join(f'<th scope="col" lang="{lang}">{esc(lang)}</th>' for lang in LANGS)
@@ -297,7 +298,9 @@ def status_html(book: Path = BOOK) -> str:
             if e.parity:
                 state += " parity"
             detail = "<br>".join(esc(x) for x in [_cell(e), *e.parity])
-            link = f'<a href="{e.lang}/{chapter[:-3]}.html">{esc(e.lang)}</a> ' if e.present else ""
+            page = f"{e.lang}/{chapter[:-3]}.html"
+            built = e.present and (site is None or (site / page).is_file())
+            link = f'<a href="{page}">{esc(e.lang)}</a> ' if built else ""
             tds.append(f'<td class="{state}">{link}{detail}</td>')
         body.append(f'<tr><th scope="row">{esc(chapter[:-3])}</th>{"".join(tds)}</tr>')
     cats = "".join(

@@ -1,0 +1,345 @@
+"""The built site in a real browser (Debian's Chromium driven by Playwright).
+
+Serves ``$NNBOOK_BUILD/html`` (default ``_build/html``) on 127.0.0.1 and checks: every page
+of every language loads without console errors, broken images or broken internal links;
+the theme's words are in the page's language; the language switcher leads to the same
+chapter in each other language; search finds a chapter by a word only it contains, in
+each language (Korean too); no serious or critical axe-core violations. Screenshots of
+chapter 1 in each language go to ``$NNBOOK_BUILD/screenshots/``.
+
+Run: ``.venv/bin/python -m pytest -m browser`` (after a build).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+
+from nnbook import i18n
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build"))
+SITE = BUILD / "html"
+LANGS = list(i18n.LANGUAGES)
+CHAPTER = "01-tensors"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# The theme's English words that must not be left in a page's chrome (text or attributes).
+ENGLISH_CHROME = [
+    "Skip to main content", "Back to top", "Search this book", "Toggle primary sidebar",
+    "Toggle secondary sidebar", "Site navigation", "Color mode", "System Settings",
+    "previous page", "next page", "Link to this heading", "On this page", "Download this page",
+    "Download source file", "Download notebook file", "Print to PDF", "Fullscreen mode",
+    "Version warning", "Copy to clipboard", "Contents", "By nnbook", "Copyright",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def site_pages() -> list[str]:
+    """Every HTML page of the site, as paths relative to the site root."""
+    if not (SITE / "index.html").is_file():
+        return []
+    pages = ["index.html", "status.html"]
+    for lang in LANGS:
+        pages += sorted(f"{lang}/{p.name}" for p in (SITE / lang).glob("*.html"))
+    return [p for p in pages if (SITE / p).is_file()]
+
+
+def chapters(lang: str) -> list[str]:
+    """The chapter pages (NN-slug) built for one language."""
+    return sorted(p.stem for p in (SITE / lang).glob("[0-9][0-9]-*.html"))
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    """A static server over the built site on a free port of 127.0.0.1."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"{SITE}/index.html missing: build the site first (make build)")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    handler = functools.partial(Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (never a downloaded one)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Offline: external resources (MathJax from its CDN) are refused at once, not checked.
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+class _Targets(HTMLParser):
+    """Links, images and element ids of one HTML file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in ("img", "source") and a.get("src"):
+            self.images.append(a["src"])
+        if tag == "link" and a.get("href") and a.get("rel") in ("stylesheet", "icon"):
+            self.links.append(a["href"])
+        if tag == "script" and a.get("src"):
+            self.links.append(a["src"])
+
+
+@functools.cache
+def parsed(path: Path) -> _Targets:
+    targets = _Targets()
+    targets.feed(path.read_text(encoding="utf-8"))
+    return targets
+
+
+def broken_targets(rel: str) -> list[str]:
+    """Internal links/images of one page whose file (or #anchor) does not exist."""
+    here = SITE / rel
+    targets = parsed(here)
+    broken = []
+    for href in targets.links + targets.images:
+        url = urlparse(href)
+        if url.scheme or url.netloc or href.startswith(("mailto:", "javascript:", "data:")):
+            continue  # external: not checked
+        path, fragment = urldefrag(href)
+        target = (here.parent / unquote(urlparse(path).path)).resolve() if path else here
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() or SITE.resolve() not in target.parents:
+            broken.append(f"{rel}: {href} (no file)")
+        elif fragment and target.suffix == ".html" and unquote(fragment) not in parsed(target).ids:
+            broken.append(f"{rel}: {href} (no #{fragment})")
+    return broken
+
+
+@pytest.mark.parametrize("rel", site_pages())
+def test_page_loads_without_errors_broken_links_or_images(page, base_url, rel):
+    errors: list[str] = []
+    internal = base_url.rstrip("/")
+
+    def on_console(message):
+        source = (message.location or {}).get("url", "")
+        external_load = "Failed to load resource" in message.text and not source.startswith(
+            internal)
+        if message.type == "error" and not external_load:
+            errors.append(f"console error: {message.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}")
+            if r.url.startswith(internal) else None)
+    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and r.url.startswith(base_url) else None)
+    page.goto(base_url + rel, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    broken_images = page.evaluate(
+        """() => Array.from(document.images)
+              .filter(img => img.src.startsWith(location.origin))
+              .filter(img => !img.complete || img.naturalWidth === 0).map(img => img.src)"""
+    )
+    assert not errors, "\n".join(errors)
+    assert not broken_images, f"{rel}: broken images {broken_images}"
+    assert not broken_targets(rel), "\n".join(broken_targets(rel))
+    lang = rel.split("/")[0] if "/" in rel else None
+    if lang:
+        assert page.evaluate("document.documentElement.lang") == lang
+
+
+@pytest.mark.parametrize("rel", [p for p in site_pages() if "/" in p])
+def test_theme_words_are_in_the_page_language(page, base_url, rel):
+    page.goto(base_url + rel)
+    # Text and labels outside the article (the chrome), after the theme's scripts ran.
+    chrome = page.evaluate(
+        """() => {
+          const out = [];
+          const walk = (el) => {
+            if (el.matches('article, script, style, .bd-article')) return;
+            for (const a of ['aria-label', 'title', 'placeholder', 'data-bs-title',
+                             'data-tooltip', 'alt'])
+              if (el.getAttribute(a)) out.push(el.getAttribute(a));
+            for (const n of el.childNodes) {
+              if (n.nodeType === 3 && n.textContent.trim()) out.push(n.textContent.trim());
+              if (n.nodeType === 1) walk(n);
+            }
+          };
+          walk(document.body);
+          document.querySelectorAll('article [title], article [data-tooltip]').forEach(
+            el => out.push(el.getAttribute('title') || el.getAttribute('data-tooltip')));
+          return out.join('\\n');
+        }"""
+    )
+    left = [w for w in ENGLISH_CHROME if w.lower() in chrome.lower()]
+    assert not left, f"{rel}: English theme words left: {left}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_switcher_leads_to_the_same_chapter_in_every_language(page, base_url, lang):
+    for chapter in chapters(lang):
+        for other in LANGS:
+            if other == lang:
+                continue
+            page.goto(f"{base_url}{lang}/{chapter}.html")
+            switcher = page.locator("nav.nnbook-languages")
+            assert switcher.get_attribute("aria-label"), "the switcher needs a label"
+            link = switcher.locator(f'a[hreflang="{other}"]')
+            assert link.get_attribute("lang") == other
+            link.click()
+            page.wait_for_load_state("load")
+            assert page.url == f"{base_url}{other}/{chapter}.html"
+            assert page.evaluate("document.documentElement.lang") == other
+        page.goto(f"{base_url}{lang}/{chapter}.html")
+        page.locator("nav.nnbook-languages a.nnbook-languages__all").click()
+        page.wait_for_load_state("load")
+        assert page.url in (base_url, base_url + "index.html")
+
+
+def page_words(path: Path) -> Counter:
+    """Words of a page's article text, lower-cased (what search indexes)."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r'<article class="bd-article".*?</article>', text, re.S)
+    body = re.sub(r"<[^>]+>", " ", match.group(0) if match else "")
+    body = re.sub(r"&\w+;", " ", body)
+    return Counter(w.lower() for w in re.findall(r"[^\W\d_]{4,}", body))
+
+
+def unique_word(lang: str, chapter: str) -> str:
+    """The most frequent word of a chapter that no other page of its language contains."""
+    others: set[str] = set()
+    for p in (SITE / lang).glob("*.html"):
+        if p.stem not in (chapter, "search", "genindex"):
+            others |= set(page_words(p))
+    words = page_words(SITE / lang / f"{chapter}.html")
+    # In Korean, a Korean word (not a code name written in Latin letters).
+    candidates = [(n, w) for w, n in words.items()
+                  if w not in others and (lang != "ko" or not w.isascii())]
+    assert candidates, f"no word only {lang}/{chapter} has"
+    return max(candidates)[1]
+
+
+def search_results(page, base_url: str, lang: str, query: str) -> list[str]:
+    """The result links of the built-in search page for a query."""
+    page.goto(f"{base_url}{lang}/search.html?q={query}")
+    page.wait_for_selector("#search-results p.search-summary", state="attached")
+    page.wait_for_function(
+        "() => !document.querySelector('#search-results h2')?.textContent.includes('…')"
+        " && document.querySelector('#search-results p.search-summary').textContent.trim()"
+    )
+    return page.eval_on_selector_all("#search-results ul.search li a",
+                                     "els => els.map(e => e.getAttribute('href'))")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_search_finds_the_chapter_by_a_word_only_it_contains(page, base_url, lang):
+    for chapter in chapters(lang):
+        word = unique_word(lang, chapter)
+        hits = search_results(page, base_url, lang, word)
+        assert any(h.split("#")[0].split("?")[0].endswith(f"{chapter}.html") for h in hits), (
+            f"{lang}: searching {word!r} did not find {chapter} (results {hits})"
+        )
+
+
+def test_korean_search_finds_a_noun_written_with_a_particle(page, base_url):
+    """"텐서" must find chapter 1, where it is written as 텐서를, 텐서의, 텐서가..."""
+    from nnbook.sphinx import strip_korean_particle
+
+    words = page_words(SITE / "ko" / f"{CHAPTER}.html")
+    # a noun that appears only with a particle attached (never bare) in the chapter
+    bare = {strip_korean_particle(w) for w in words if strip_korean_particle(w) != w}
+    nouns = sorted((w for w in bare if w not in words and len(w) >= 2), key=len, reverse=True)
+    assert nouns, "chapter 1 in Korean has no noun with a particle"
+    hits = search_results(page, base_url, "ko", nouns[0])
+    assert any(CHAPTER in h for h in hits), f"searching {nouns[0]!r} found {hits}"
+
+
+def test_korean_particles_are_stripped():
+    from nnbook.sphinx import strip_korean_particle
+
+    assert strip_korean_particle("텐서를") == "텐서"
+    assert strip_korean_particle("기울기에서") == "기울기"
+    assert strip_korean_particle("값이") == "값"
+    assert strip_korean_particle("이") == "이"  # one syllable stays
+    assert strip_korean_particle("tensor") == "tensor"
+
+
+AXE_PAGES = ["index.html", "status.html"] + [
+    f"{lang}/{p}" for lang in LANGS for p in ("index.html", f"{CHAPTER}.html", "search.html")
+]
+
+
+@pytest.mark.parametrize("rel", [p for p in AXE_PAGES if (SITE / p).is_file()])
+def test_no_serious_accessibility_violations(page, base_url, rel):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(base_url + rel)
+    page.wait_for_load_state("networkidle")
+    violations = Axe().run(page).response["violations"]
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                    for n in v["nodes"][:3])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{rel}:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_screenshot_of_chapter_1(page, base_url, lang):
+    target = BUILD / "screenshots" / f"{CHAPTER}-{lang}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{base_url}{lang}/{CHAPTER}.html")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+
+
+def test_every_page_has_hreflang_alternates_and_the_sitemap_lists_them():
+    sitemap = (SITE / "sitemap.xml").read_text(encoding="utf-8")
+    for lang in LANGS:
+        for chapter in chapters(lang):
+            text = (SITE / lang / f"{chapter}.html").read_text(encoding="utf-8")
+            for other in LANGS:
+                if (SITE / other / f"{chapter}.html").is_file():
+                    assert f'hreflang="{other}"' in text
+                    assert f"/{other}/{chapter}.html" in sitemap
+            assert 'hreflang="x-default"' in text
+            assert f"<loc>https://nnbook.example.org/{lang}/{chapter}.html</loc>" in sitemap
