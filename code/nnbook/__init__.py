@@ -2,11 +2,33 @@
 
 A chapter starts with ``nnbook.setup("da")``: the page's language for every string,
 number and figure the package produces, the seed, and the plot style.
+
+Submodules load on first use (PEP 562), so ``import nnbook`` costs milliseconds: the
+Sphinx extension and the command line import the package without torch or matplotlib.
 """
 
 from __future__ import annotations
 
-from nnbook import byhand, i18n, plots
-from nnbook.core import device, glue, seed, setup
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what the names are, for editors and type checkers
+    from nnbook import byhand, i18n, plots
+    from nnbook.core import device, glue, seed, setup
 
 __all__ = ["byhand", "device", "glue", "i18n", "plots", "seed", "setup"]
+
+_FROM_CORE = {"device", "glue", "seed", "setup"}
+
+
+def __getattr__(name: str) -> Any:
+    """``nnbook.setup`` and ``nnbook.plots`` etc., imported when first asked for."""
+    if name in _FROM_CORE:
+        return getattr(importlib.import_module("nnbook.core"), name)
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"nnbook.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"nnbook.{name}":
+                raise
+    raise AttributeError(f"module 'nnbook' has no attribute {name!r}")

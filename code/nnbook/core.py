@@ -8,7 +8,7 @@ import random
 import numpy as np
 import torch
 
-from nnbook import i18n, plots
+from nnbook import i18n
 
 
 def setup(lang: str, seed_value: int = 0) -> None:
@@ -16,6 +16,8 @@ def setup(lang: str, seed_value: int = 0) -> None:
 
     Returns nothing, so the first cell of a page shows no output of its own.
     """
+    from nnbook import plots  # matplotlib only for pages, not for `import nnbook`
+
     i18n.activate(lang)
     plots.use_book_style()
     seed(seed_value)

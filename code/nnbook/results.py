@@ -73,6 +73,21 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.replace(tmp, path)
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _complete_entry(weights: Path, record: Path) -> dict | None:
+    """The saved record if the entry is whole (record readable, weights' sha256 matching)."""
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        if saved.get("weights_sha256") == _sha256(weights):
+            return saved
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def trained(
     name: str,
     model: nn.Module,
@@ -91,15 +106,18 @@ def trained(
     weights = results_dir() / f"{name}-{digest}.pt"
     record = weights.with_suffix(".json")
     with _locked(weights):
-        if weights.exists() and record.exists():
-            state = torch.load(weights, map_location="cpu", weights_only=True)
-            model.load_state_dict(state)
-            history = History.from_dict(json.loads(record.read_text(encoding="utf-8")))
+        saved = _complete_entry(weights, record)
+        if saved is not None:
+            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            history = History.from_dict(saved)
         else:
             history = train(model)
             state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
             _write_atomic(weights, lambda p: torch.save(state, p))
-            data = history.to_dict() | {"name": name, "key": key}
+            # The record is written last and names the weights' sha256: an entry is complete
+            # only when both exist and agree (a killed or damaged write is trained again).
+            data = history.to_dict() | {"name": name, "key": key,
+                                        "weights_sha256": _sha256(weights)}
             _write_atomic(record, lambda p: p.write_text(json.dumps(data, indent=1, default=str),
                                                           encoding="utf-8"))
     model.to(dev).eval()
