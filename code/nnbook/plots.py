@@ -65,7 +65,10 @@ def loss_curve(losses: Sequence[float], title: str | None = None, xlabel: str | 
 
 # --- chapters 2-5: a perceptron, the training loop and its mistakes, resuming ---------------
 def _locale_ticks(*axes) -> None:
-    """Tick labels with the page's decimal sign (0,5 in Danish, Swedish and Dutch)."""
+    """Tick labels with the page's decimal sign (0,5 in Danish, Swedish and Dutch).
+
+    Takes axis objects (``ax.yaxis``) or whole Axes (then its y axis).
+    """
     from babel.numbers import get_decimal_symbol
     from matplotlib.ticker import ScalarFormatter
 
@@ -78,6 +81,7 @@ def _locale_ticks(*axes) -> None:
             return super().__call__(x, pos).replace(".", decimal)
 
     for axis in axes:
+        axis = getattr(axis, "yaxis", axis)
         if isinstance(axis.get_major_formatter(), ScalarFormatter):
             axis.set_major_formatter(LocaleFormatter())
 
@@ -180,13 +184,19 @@ def _format_lr(lr: float) -> str:
 def resumed_training(full: Sequence[float], before: Sequence[float],
                      after: Sequence[float]):
     """One uninterrupted run against a run saved, loaded and resumed (chapter 5)."""
-    fig = _compare([(_("Uninterrupted training"), full),
-                    (_("Before saving"), before)],
-                   _("Resuming from a checkpoint"), _("Loss"))
-    ax = fig.axes[0]
+    fig, ax = plt.subplots()
+    # the uninterrupted run wide and pale underneath, so the resumed run visibly lies on it
+    ax.plot(range(1, len(full) + 1), list(full), linewidth=7, alpha=0.3, color="tab:blue",
+            label=_("Uninterrupted training"))
+    ax.plot(range(1, len(before) + 1), list(before), color="tab:orange", label=_("Before saving"))
     start = len(before) + 1
-    ax.plot(range(start, start + len(after)), list(after), linestyle="--", linewidth=2.5,
-            label=_("After loading"))
+    ax.plot(range(start, start + len(after)), list(after), linestyle="--", linewidth=2,
+            color="tab:green", label=_("After loading"))
     ax.axvline(len(before) + 0.5, color="grey", linestyle=":", label=_("Checkpoint"))
+    ax.set_title(_("Resuming from a checkpoint"))
+    ax.set_xlabel(_("Epoch"))
+    ax.set_ylabel(_("Loss"))
     ax.legend()
+    _locale_ticks(ax.yaxis)
+    fig.tight_layout()
     return fig
