@@ -11,6 +11,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from nnbook.i18n import N_, _
+
 
 # --- chapter 2: two classes a straight line can separate ---------------------------------
 def separable_points(n: int = 100, seed: int = 0, margin: float = 0.4
@@ -227,6 +229,14 @@ def lenet_input(images: torch.Tensor) -> torch.Tensor:
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck"]
 CIFAR10_COUNTS = {"train": 5000, "test": 1000}  # images per class
+# The class names as the pages show them, translated in the catalogs (same order).
+CIFAR10_NAMES = [N_("airplane"), N_("automobile"), N_("bird"), N_("cat"), N_("deer"),
+                 N_("dog"), N_("frog"), N_("horse"), N_("ship"), N_("truck")]
+
+
+def cifar10_names() -> list[str]:
+    """CIFAR-10's ten class names in the page's language."""
+    return [_(name) for name in CIFAR10_NAMES]
 
 
 def _cifar10_listing(folder: Path, per_class: int) -> list[tuple[str, int]]:

@@ -200,3 +200,149 @@ def resumed_training(full: Sequence[float], before: Sequence[float],
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
     return fig
+
+
+# --- chapters 6-7: convolutional networks ----------------------------------------------
+def _as_image(image):
+    """A C×H×W tensor (uint8 or float in [0, 1]) as an array imshow takes."""
+    import torch
+
+    image = image.detach().cpu()
+    if image.dtype == torch.uint8:
+        image = image.float() / 255
+    image = image.clamp(0, 1)
+    return image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy()
+
+
+def training_curves(history, metric: str = "test_accuracy"):
+    """Loss and test accuracy after every epoch of one training run (chapters 6-7)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    epochs = history.column("epoch")
+    left.plot(epochs, history.column("loss"), marker="o", markersize=3)
+    left.set_title(_("Loss during training"))
+    left.set_xlabel(_("Epoch"))
+    left.set_ylabel(_("Loss"))
+    right.plot(epochs, [100 * a for a in history.column(metric)], marker="o", markersize=3,
+               color="tab:green")
+    right.set_title(_("Accuracy on the test set"))
+    right.set_xlabel(_("Epoch"))
+    right.set_ylabel(_("Accuracy (%)"))
+    for ax in (left, right):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    _locale_ticks(left, right)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_over_time(runs: Sequence[tuple[str, object]], metric: str = "test_accuracy"):
+    """Test accuracy against seconds of training, one curve per (label, history) (chapter 7)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for label, history in runs:
+        points = history.points or history.epochs
+        ax.plot([p["seconds"] for p in points], [100 * p[metric] for p in points],
+                marker="o", markersize=3, label=label)
+    ax.set_title(_("Accuracy reached against training time"))
+    ax.set_xlabel(_("Training time (s)"))
+    ax.set_ylabel(_("Accuracy on the test set (%)"))
+    ax.legend(loc="lower right")
+    _locale_ticks(ax)
+    fig.tight_layout()
+    return fig
+
+
+def conv_filters(weight, title: str | None = None):
+    """The kernels of a convolution with one input channel, e.g. LeNet's conv1 (chapter 6)."""
+    weight = weight.detach().cpu()
+    n = weight.shape[0]
+    fig, axes = plt.subplots(1, n, figsize=(1.3 * n, 1.7))
+    limit = float(weight.abs().max())
+    for k, ax in enumerate(axes):
+        ax.imshow(weight[k, 0].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(_("Filter {k}").format(k=k), fontsize="small")
+        ax.axis("off")
+    fig.suptitle(title or _("The learned filters of conv1"))
+    fig.tight_layout()
+    return fig
+
+
+def feature_maps(image, maps, title: str | None = None):
+    """An input image and the feature maps a convolution makes of it (chapter 6)."""
+    maps = maps.detach().cpu()
+    n = maps.shape[0]
+    fig, axes = plt.subplots(1, n + 1, figsize=(1.3 * (n + 1), 1.8))
+    axes[0].imshow(_as_image(image), cmap="gray")
+    axes[0].set_title(_("Input"), fontsize="small")
+    for k in range(n):
+        axes[k + 1].imshow(maps[k].numpy(), cmap="viridis")
+        axes[k + 1].set_title(_("Map {k}").format(k=k), fontsize="small")
+    for ax in axes:
+        ax.axis("off")
+    fig.suptitle(title or _("Feature maps of conv1 (after ReLU)"))
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
+               title: str | None = None, wrong: Sequence[bool] | None = None):
+    """Images with a caption each (already translated); ``wrong`` ones get a red caption."""
+    n = len(images)
+    nrows = -(-n // ncols)
+    height = 1.45 if titles is not None else 1.2
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, height * nrows + 0.4),
+                             squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        ax.imshow(_as_image(images[k]), cmap="gray", interpolation="nearest")
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=7.5,
+                         color="tab:red" if wrong is not None and wrong[k] else "black")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def true_and_predicted(true: str, predicted: str) -> str:
+    """The caption under a classified image: its true and its predicted class."""
+    return _("true: {true}\npredicted: {predicted}").format(true=true, predicted=predicted)
+
+
+def per_class_accuracy(names: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]):
+    """Bars of accuracy per class, one colour per network (labels already translated)."""
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7.2, 3.6))
+    width = 0.8 / len(series)
+    x = np.arange(len(names))
+    for k, (label, values) in enumerate(series):
+        ax.bar(x + (k - (len(series) - 1) / 2) * width, [100 * v for v in values], width,
+               label=label)
+    ax.set_xticks(x, list(names), rotation=35, ha="right")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(_("Accuracy (%)"))
+    ax.set_title(_("Accuracy per class"))
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(counts, names: Sequence[str]):
+    """Rows: the true class; columns: the predicted class; each cell a count (chapter 7)."""
+    counts = counts.cpu().numpy()
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    ax.imshow(counts, cmap="Blues")
+    high = counts.max() / 2
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if counts[i, j] > high else "black")
+    ax.set_xticks(range(len(names)), list(names), rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), list(names))
+    ax.set_xlabel(_("Predicted class"))
+    ax.set_ylabel(_("True class"))
+    ax.set_title(_("Confusion matrix on the test set"))
+    ax.grid(False)
+    fig.tight_layout()
+    return fig

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the console's bar (tqdm.auto warns in a kernel)
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 
@@ -47,6 +47,14 @@ class History:
         """A history read back from a results record (extra keys there are ignored)."""
         names = {"epochs", "train_seconds", "device", "steps", "points"}
         return cls(**{k: v for k, v in data.items() if k in names}, from_cache=True)
+
+
+def bf16_is_fast(device: torch.device) -> bool:
+    """Whether bf16 autocast speeds training up here: CUDA with bf16, or a CPU with native
+    bf16 (AVX-512 BF16 / AMX); on an AVX2-only CPU it is emulated and ~10x slower."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def autocast(device: torch.device, enabled: bool):

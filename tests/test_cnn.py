@@ -1,0 +1,165 @@
+"""Chapters 6-7: LeNet and the CIFAR-10 networks, their data, the training loop's budget."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from nnbook import data, models, results, zoo
+from nnbook.train import TensorBatches, evaluate, fit
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_lenet_shapes_and_parameters():
+    net = models.LeNet()
+    assert net(torch.zeros(3, 1, 32, 32)).shape == (3, 10)
+    assert net.conv1.weight.shape == (6, 1, 5, 5)
+    assert net.conv2.weight.shape == (16, 6, 5, 5)
+    assert net.fc1.weight.shape == (120, 400)
+    assert len(list(net.parameters())) == 10
+    # (6·25+6) + (16·6·25+16) + (400·120+120) + (120·84+84) + (84·10+10)
+    assert n_params(net) == 61_706
+    with pytest.raises(RuntimeError):
+        net(torch.zeros(1, 1, 28, 28))  # 28×28 gives a 16×4×4 map, not the 400 fc1 expects
+
+
+def test_cifar_networks_shapes_and_parameters():
+    tutorial = models.TutorialNet()
+    assert tutorial(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert n_params(tutorial) == 62_006
+    ours = models.CifarNet()
+    assert ours(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert n_params(ours) == 1_166_506
+    assert n_params(models.CifarNet((48, 96, 192))) < 700_000
+
+
+def test_lenet_input_pads_digits_to_32():
+    digits = torch.full((2, 28, 28), 255, dtype=torch.uint8)
+    x = data.lenet_input(digits)
+    assert x.shape == (2, 1, 32, 32) and x.dtype == torch.float32
+    assert x[:, :, 2:30, 2:30].eq(1).all() and x[:, :, :2].eq(0).all()
+    assert data.lenet_input(torch.rand(2, 1, 32, 32)).shape == (2, 1, 32, 32)
+
+
+def test_missing_mnist_names_where_it_looked(tmp_path):
+    with pytest.raises(data.DataMissing, match=str(tmp_path / "MNIST" / "raw")):
+        data.mnist(roots=[tmp_path])
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)
+    (tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"")
+    with pytest.raises(data.DataMissing, match="t10k-labels-idx1-ubyte"):
+        data.mnist(roots=[tmp_path])
+
+
+def test_missing_or_incomplete_cifar10_is_a_clear_error(tmp_path):
+    with pytest.raises(data.DataMissing, match=str(tmp_path / "cifar10")):
+        data.cifar10(roots=[tmp_path])
+    (tmp_path / "cifar10" / "train" / "airplane").mkdir(parents=True)
+    with pytest.raises(data.DataMissing, match="test"):
+        data.cifar10(roots=[tmp_path])
+    (tmp_path / "cifar10" / "test").mkdir()
+    with pytest.raises(data.DataMissing, match="automobile"):
+        data.cifar10(roots=[tmp_path])
+
+
+def test_flip_and_shift_moves_whole_images():
+    images = torch.arange(2 * 3 * 8 * 8, dtype=torch.uint8).reshape(2, 3, 8, 8)
+    g = torch.Generator().manual_seed(0)
+    flipped = zoo.flip_and_shift(images.repeat(50, 1, 1, 1), g, pad=0)
+    for out, src in zip(flipped, images.repeat(50, 1, 1, 1), strict=True):
+        assert torch.equal(out, src) or torch.equal(out, src.flip(-1))
+    assert not torch.equal(flipped, images.repeat(50, 1, 1, 1))  # some were mirrored
+    shifted = zoo.flip_and_shift(images, g, pad=2)
+    assert shifted.shape == images.shape and shifted.dtype == torch.uint8
+
+
+def test_per_class_accuracy_and_confusion_matrix():
+    targets = torch.tensor([0, 0, 1, 1, 2])
+    predicted = torch.tensor([0, 1, 1, 1, 0])
+    assert zoo.accuracy_per_class(predicted, targets, 3).tolist() == [0.5, 1.0, 0.0]
+    cm = zoo.confusion_matrix(predicted, targets, 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 0]]
+    assert cm.sum() == len(targets)
+
+
+def test_tensor_batches_cover_every_example_once():
+    X, y = torch.arange(10).float().unsqueeze(1), torch.arange(10)
+    batches = TensorBatches(X, y, 4, seed=1)
+    assert len(batches) == 3
+    seen = torch.cat([t for _, t in batches])
+    assert sorted(seen.tolist()) == list(range(10))
+    assert len(TensorBatches(X, y, 4, drop_last=True)) == 2
+
+
+def test_lenet_learns_on_a_small_subset():
+    torch.manual_seed(0)
+    digits = data.mnist()
+    X, y = data.lenet_input(digits.X_train[:512]), digits.y_train[:512]
+    net, cpu = models.LeNet(), torch.device("cpu")
+    before = evaluate(net, X, y, device=cpu)
+    history = fit(net, lambda e: TensorBatches(X, y, 32, seed=e),
+                  torch.optim.Adam(net.parameters(), lr=3e-3), nn.CrossEntropyLoss(), 4, device=cpu)
+    after = evaluate(net, X, y, device=cpu)
+    assert before < 0.3 and after > 0.8, (before, after)
+    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert history.steps == 4 * 16
+
+
+def test_time_budget_stops_training_and_drives_the_schedule():
+    X, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    net = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(net.parameters(), lr=1.0)
+    seen: list[float] = []
+
+    def schedule(progress: float) -> float:
+        seen.append(progress)
+        return 1 - progress
+
+    history = fit(net, lambda e: TensorBatches(X, y, 8, seed=e), optimizer,
+                  nn.CrossEntropyLoss(), 10_000, device=torch.device("cpu"),
+                  budget_seconds=0.3, schedule=schedule)
+    assert 0.3 <= history.train_seconds < 2.0
+    assert history.steps < 10_000 * 8  # stopped by the budget, not the epochs
+    assert seen == sorted(seen) and 0 <= seen[0] < 0.1 and 0.9 < seen[-1] <= 1
+    # by steps: 2 epochs of 8 batches: progress 0, 1/16, ..., 15/16
+    seen.clear()
+    fit(net, lambda e: TensorBatches(X, y, 8, seed=e), optimizer, nn.CrossEntropyLoss(), 2,
+        device=torch.device("cpu"), schedule=schedule)
+    assert seen == [i / 16 for i in range(16)]
+
+
+def test_evaluate_every_records_points_with_training_time():
+    X, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    net, cpu = nn.Linear(4, 2), torch.device("cpu")
+    history = fit(net, lambda e: TensorBatches(X, y, 8, seed=e),
+                  torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss(), 2,
+                  device=cpu, evaluate_every=4,
+                  evaluate=lambda m: {"test_accuracy": evaluate(m, X, y, device=cpu)})
+    assert [p["step"] for p in history.points] == [0, 4, 8, 12, 16]
+    assert [p["epoch"] for p in history.points] == [0, 0.5, 1, 1.5, 2]
+    seconds = [p["seconds"] for p in history.points]
+    assert seconds == sorted(seconds) and seconds[0] == 0
+
+
+def test_results_cache_trains_once_and_keeps_the_training_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
+    calls = []
+
+    def train(model: nn.Module):
+        calls.append(1)
+        with torch.no_grad():
+            model.weight.fill_(0.5)
+        from nnbook.train import History
+
+        return History(epochs=[{"epoch": 1, "loss": 0.1}], train_seconds=12.5)
+
+    dev = torch.device("cpu")
+    first, h1 = results.trained("t", nn.Linear(2, 2), train, {"seed": 0}, device=dev)
+    second, h2 = results.trained("t", nn.Linear(2, 2), train, {"seed": 0}, device=dev)
+    assert len(calls) == 1 and h2.from_cache and not h1.from_cache
+    assert h2.train_seconds == 12.5 and torch.equal(second.weight, first.weight)
+    results.trained("t", nn.Linear(2, 2), train, {"seed": 1}, device=dev)
+    assert len(calls) == 2  # another key: trained again
