@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from nnbook import i18n
+from nnbook import report as execution_report
 from nnbook.i18n import _
 
 REPO = i18n.REPO
@@ -109,27 +110,44 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
     if not marker.exists() or marker.read_text() != fingerprint:
         shutil.rmtree(out / "_build" / ".jupyter_cache", ignore_errors=True)
         marker.unlink(missing_ok=True)
+    toc = table_of_contents(chapters)
+    # Re-read every page (--all) unless this language's last build passed with the same
+    # inputs, pages and toc: then a page Sphinx does not re-read passed last time, and a
+    # failed or killed build (no pass recorded) makes the next one re-read everything.
+    passed = out / "passed.sha256"
+    state = hashlib.sha256(f"{fingerprint}\n{SOURCE}\n{toc.read_text()}".encode()).hexdigest()
+    reread_all = not passed.exists() or passed.read_text() != state
+    passed.unlink(missing_ok=True)
     reports = out / "_build" / "html" / "reports"
     if reports.exists():
         shutil.rmtree(reports)  # only this build's failures count
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
-        "--config", str(config), "--toc", str(table_of_contents(chapters)),
+        "--config", str(config), "--toc", str(toc),
         "--path-output", str(out),
         # --all re-reads every page, so a page that failed last time cannot pass unread
         # (its notebook still comes from the cache when its code did not change).
-        "--all", "-W", "--keep-going",
+        *(["--all"] if reread_all else []), "-W", "--keep-going",
     ]
-    print(f"[nnbook] building {lang}: {' '.join(command[1:3])}", flush=True)
+    print(f"[nnbook] building {lang}: {' '.join(command[1:3])}"
+          f" ({'every page read' if reread_all else 'changed pages read'})", flush=True)
+    cache = out / "_build" / ".jupyter_cache"
+    before = execution_report.snapshot(cache)
     result = subprocess.run(command, cwd=REPO, env=env)
     report = failure_report(lang)
+    stems = [entry["file"] for entry in yaml.safe_load(toc.read_text()).get("chapters", [])]
+    rows = execution_report.page_rows(
+        cache, {s: SOURCE / "book" / lang / f"{s}.md" for s in stems}, before)
+    execution_report.write_language(BUILD, lang, rows, time.perf_counter() - start,
+                                    ok=result.returncode == 0 and not report)
     if result.returncode != 0 or report:
         raise BuildError(
             f"the {lang!r} build failed (exit code {result.returncode})\n"
             + (report or "see the warnings above")
         )
     marker.write_text(fingerprint)
+    passed.write_text(state)
     target = BUILD / "html" / lang
     if target.exists():
         shutil.rmtree(target)
@@ -162,6 +180,7 @@ def write_landing_page() -> Path:
     chapters; a link to the translation status page."""
     esc = html.escape
     cards, status_words, titles = [], [], {}
+    report_words: list[str] = []
     for lang, name in LANGUAGE_NAMES.items():
         i18n.activate(lang)
         blurb = _("From the first tensor to a network that draws new images. Every number "
@@ -183,10 +202,15 @@ def write_landing_page() -> Path:
             + "</section>"
         )
         status_words.append(f'<span lang="{lang}">{esc(status_word)}</span>')
+        report_word = _("Execution times")  # the link to execution-report.html
+        report_words.append(f'<span lang="{lang}">{esc(report_word)}</span>')
         titles[lang] = book_title()
     page = (SOURCE / "book" / "landing.html").read_text(encoding="utf-8")
     page = page.replace("<!-- LANGUAGES -->", "\n".join(cards))
+    page = page.replace("<!-- STATUS --></a>", "<!-- STATUS --></a> · "
+                        '<a href="execution-report.html"><!-- REPORT --></a>')
     page = page.replace("<!-- STATUS -->", " · ".join(status_words))
+    page = page.replace("<!-- REPORT -->", " · ".join(report_words))
     page = page.replace("<!-- TITLES-TEXT -->", esc(" · ".join(titles.values())))
     page = page.replace("<!-- TITLES -->", " · ".join(
         f'<span lang="{lang}">{esc(title)}</span>' for lang, title in titles.items()))
@@ -257,8 +281,12 @@ def build(langs: list[str], chapters: list[str] | None = None) -> int:
     write_landing_page()
     write_sitemap()
     write_status_page()
+    execution_report.write_html(BUILD)
     for lang, seconds in times.items():
         print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")
+    for saved in execution_report.load(BUILD):
+        if saved["lang"] in langs:
+            print(f"[nnbook] {execution_report.summary(saved)}")
     if failed:
         print(f"[nnbook] FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -1,0 +1,120 @@
+"""The execution report: per language and page, how long its cells ran and whether this
+build executed it or took it from jupyter-cache.
+
+The data comes from each language's jupyter-cache database (``list_cache_records()``: the
+page, its execution seconds). Pages whose record appeared during this build were executed;
+the others came from the cache (their seconds are those of the run that cached them).
+Written as ``<build>/report/<lang>.json`` per language and rendered, for every language
+built so far, as ``<build>/html/execution-report.html`` (linked from the landing page).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from pathlib import Path
+
+
+def cache_records(cache_dir: Path) -> list:
+    """The jupyter-cache records of one language (none when the cache does not exist yet)."""
+    if not cache_dir.is_dir():
+        return []
+    from jupyter_cache import get_cache
+
+    return list(get_cache(str(cache_dir)).list_cache_records())
+
+
+def snapshot(cache_dir: Path) -> set[int]:
+    """The record ids before a build: whatever is new afterwards was executed by the build."""
+    return {record.pk for record in cache_records(cache_dir)}
+
+
+def page_rows(cache_dir: Path, pages: dict[str, Path], before: set[int]) -> list[dict]:
+    """One row per page (stem -> source file): seconds, and executed, cached or no code."""
+    latest: dict[str, object] = {}
+    for record in cache_records(cache_dir):
+        known = latest.get(record.uri)
+        if known is None or (record.accessed, record.pk) > (known.accessed, known.pk):
+            latest[record.uri] = record
+    rows = []
+    for stem, source in pages.items():
+        record = latest.get(str(source))
+        if record is None:
+            rows.append({"page": stem, "status": "no code", "seconds": 0.0})
+            continue
+        seconds = float((record.data or {}).get("execution_seconds") or 0.0)
+        status = "executed" if record.pk not in before else "cached"
+        rows.append({"page": stem, "status": status, "seconds": round(seconds, 2)})
+    return rows
+
+
+def write_language(build: Path, lang: str, rows: list[dict], seconds: float, ok: bool) -> Path:
+    """Save one language's rows (atomically) under ``<build>/report/<lang>.json``."""
+    path = build / "report" / f"{lang}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"lang": lang, "ok": ok, "build_seconds": round(seconds, 1),
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "pages": rows}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def load(build: Path) -> list[dict]:
+    """Every language's saved report, in file-name order."""
+    return [json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((build / "report").glob("*.json"))]
+
+
+def summary(report: dict) -> str:
+    """One console line: executed and cached pages, seconds of execution."""
+    pages = report["pages"]
+    executed = [p for p in pages if p["status"] == "executed"]
+    cached = [p for p in pages if p["status"] == "cached"]
+    return (f"{report['lang']}: {len(executed)} page(s) executed "
+            f"({sum(p['seconds'] for p in executed):.1f} s), {len(cached)} from the cache; "
+            f"build {report['build_seconds']:.1f} s")
+
+
+def write_html(build: Path) -> Path:
+    """``<build>/html/execution-report.html``: a table per language, slowest page first."""
+    esc = html.escape
+    sections = []
+    for report in load(build):
+        lang = report["lang"]
+        rows = "\n".join(
+            f"<tr><td><a href=\"{esc(lang)}/{esc(p['page'])}.html\">{esc(p['page'])}</a></td>"
+            f"<td class=\"{esc(p['status'].replace(' ', '-'))}\">{esc(p['status'])}</td>"
+            f"<td class=\"num\">{p['seconds']:.1f}</td></tr>"
+            for p in sorted(report["pages"], key=lambda p: -p["seconds"]))
+        state = "" if report.get("ok", True) else " (failed)"
+        sections.append(
+            f"<section><h2 lang=\"{esc(lang)}\">{esc(lang)}{state}</h2>\n"
+            f"<p>{esc(summary(report))}; finished {esc(report['finished'])}</p>\n"
+            "<table><thead><tr><th>page</th><th>this build</th><th>seconds</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody></table></section>")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>nnbook: execution report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.executed {{ color: #a04000; }} td.cached {{ color: #1f6f3f; }}
+</style></head>
+<body>
+<p><a href="index.html">nnbook</a></p>
+<h1>Execution report</h1>
+<p>Per page: the seconds its code cells ran, and whether this build executed it or took its
+outputs from jupyter-cache (seconds then are those of the run that cached it).</p>
+{chr(10).join(sections) or "<p>No build has been reported yet.</p>"}
+</body></html>
+"""
+    path = build / "html" / "execution-report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
