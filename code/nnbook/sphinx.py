@@ -193,7 +193,7 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     # declarations are a JavaScript error on every page. Keep each script once.
     seen, scripts = set(), []
     for script in context.get("script_files", []):
-        key = (getattr(script, "filename", script),
+        key = (str(getattr(script, "filename", script) or ""),  # None and "" alike
                tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
@@ -237,8 +237,8 @@ def configure(app: Sphinx, config: Any) -> None:
     if "nnbook-languages.html" not in header_end:
         header_end = ["nnbook-languages.html", *header_end]
     options["article_header_end"] = header_end
-    # pydata's default "" makes its script log "Got invalid theme mode" on every page.
-    options.setdefault("default_mode", "auto")
+    # Without a default mode pydata's script logs "Got invalid theme mode" on every page.
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
     config.html_theme_options = options
 
 
@@ -256,13 +256,15 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def strip_korean_particle(word: str) -> str:
-    """A Korean word without its trailing particle; at least one syllable stays."""
+    """A Korean word without its trailing particle (and plural 들); one syllable stays."""
     if not _HANGUL.search(word):
         return word
     for particle in KOREAN_PARTICLES:
         if word.endswith(particle) and len(word) > len(particle):
-            return word[: -len(particle)]
-    return word
+            word = word[: -len(particle)]
+            break
+    # the plural 들 before the particle: 텐서들을 -> 텐서들 -> 텐서
+    return word[:-1] if word.endswith("들") and len(word) > 2 else word
 
 
 JS_KOREAN_STEMMER = (
@@ -275,9 +277,9 @@ var Stemmer = function() {
     if (!/[\\uac00-\\ud7a3]/.test(w)) return porter.stemWord(w);
     for (var i = 0; i < KOREAN_PARTICLES.length; i++) {
       var p = KOREAN_PARTICLES[i];
-      if (w.length > p.length && w.slice(-p.length) === p) return w.slice(0, -p.length);
+      if (w.length > p.length && w.slice(-p.length) === p) { w = w.slice(0, -p.length); break; }
     }
-    return w;
+    return (w.length > 2 && w.slice(-1) === "\ub4e4") ? w.slice(0, -1) : w;
   };
 };
 """
