@@ -32,7 +32,7 @@ def warmup_then_linear(warmup: float) -> Callable[[float], float]:
 
 
 # --- chapter 6: LeNet on MNIST ------------------------------------------------------------
-LENET_RECIPE = {"epochs": 6, "batch_size": 128, "lr": 0.1, "momentum": 0.9, "warmup": 0.05,
+LENET_RECIPE = {"epochs": 3, "batch_size": 64, "lr": 0.05, "momentum": 0.9, "warmup": 0.05,
                 "budget_seconds": 60.0, "seed": 0}
 
 
