@@ -346,3 +346,124 @@ def confusion_matrix(counts, names: Sequence[str]):
     ax.grid(False)
     fig.tight_layout()
     return fig
+
+
+# --- chapter 8: transfer learning ------------------------------------------------------------
+def domain_shift(reported: float, test_before: float, train_before: float, test_after: float):
+    """Bars: the accuracy the authors reported, ours on JPEGs, and after fine-tuning (chapter 8)."""
+    labels = [_("Reported by the authors\n(original CIFAR-10)"),
+              _("Our JPEG copy:\ntraining images"), _("Our JPEG copy:\ntest images"),
+              _("JPEG test images\nafter fine-tuning")]
+    values = [100 * v for v in (reported, train_before, test_before, test_after)]
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    bars = ax.bar(range(4), values, color=["tab:gray", "tab:orange", "tab:red", "tab:green"])
+    from nnbook.i18n import number
+
+    for bar, value in zip(bars, values, strict=True):
+        ax.text(bar.get_x() + bar.get_width() / 2, value + 0.6, number(value, 1), ha="center",
+                fontsize="small")
+    ax.set_xticks(range(4), labels, fontsize="small")
+    low = 10 * int(min(values) // 10) - 10
+    ax.set_ylim(low, 100)
+    ax.set_ylabel(_("Accuracy (%)"))
+    ax.set_title(_("The same pretrained network on different copies of CIFAR-10"))
+    _locale_ticks(ax.yaxis)
+    fig.tight_layout()
+    return fig
+
+
+def transfer_methods(results: dict, method_names: dict[str, str]):
+    """Validation accuracy per method and input size: bars = mean, lines = spread, dots = seeds.
+
+    ``results[size][method]`` is a list of accuracies (one per seed); names are translated.
+    """
+    import numpy as np
+
+    sizes = sorted(results)
+    methods = list(method_names)
+    fig, ax = plt.subplots(figsize=(6.8, 3.8))
+    width = 0.8 / len(methods)
+    colors = {"scratch": "tab:gray", "frozen": "tab:blue", "finetune": "tab:green"}
+    for k, method in enumerate(methods):
+        x = np.arange(len(sizes)) + (k - (len(methods) - 1) / 2) * width
+        runs = [100 * np.array(results[s][method]) for s in sizes]
+        means = [r.mean() for r in runs]
+        ax.bar(x, means, width * 0.9, color=colors.get(method), alpha=0.75,
+               label=method_names[method])
+        for xi, r in zip(x, runs, strict=True):
+            ax.plot([xi, xi], [r.min(), r.max()], color="black", linewidth=1.2)
+            ax.scatter([xi] * len(r), r, color="black", s=9, zorder=3)
+    ax.set_xticks(range(len(sizes)), [_("{size}×{size} pixels").format(size=s) for s in sizes])
+    ax.set_ylim(40, 100)
+    ax.axhline(50, color="grey", linestyle=":", linewidth=1)
+    ax.set_ylabel(_("Validation accuracy (%)"))
+    ax.set_title(_("Ants or bees: three ways to train"))
+    ax.legend(loc="upper left", fontsize="small")
+    _locale_ticks(ax.yaxis)
+    fig.tight_layout()
+    return fig
+
+
+# --- chapter 9: generated digits --------------------------------------------------------------
+def digit_rows(images, row_labels: Sequence[str] | None = None, title: str | None = None,
+               col_labels: Sequence[str] | None = None):
+    """A grid of grayscale digits R×C×28×28 in [0, 1], each row labelled (chapter 9)."""
+    rows, cols = images.shape[0], images.shape[1]
+    fig, axes = plt.subplots(rows, cols, figsize=(0.62 * cols + (1.4 if row_labels else 0.2),
+                                                  0.62 * rows + 0.5), squeeze=False)
+    for i in range(rows):
+        for j in range(cols):
+            ax = axes[i, j]
+            ax.imshow(images[i, j].detach().cpu().numpy(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if j == 0 and row_labels:
+                ax.set_ylabel(row_labels[i], rotation=0, ha="right", va="center",
+                              fontsize="small")
+            if i == 0 and col_labels:
+                ax.set_title(col_labels[j], fontsize="small")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def diversity(generated: Sequence[float], real: Sequence[float]):
+    """Mean pairwise distance within each digit class: generated against real (chapter 9)."""
+    import numpy as np
+
+    x = np.arange(10)
+    fig, ax = plt.subplots(figsize=(6.6, 3.4))
+    ax.bar(x - 0.2, list(real), 0.4, label=_("Real digits (MNIST test set)"), color="tab:gray")
+    ax.bar(x + 0.2, list(generated), 0.4, label=_("Generated digits"), color="tab:purple")
+    ax.set_xticks(x, [str(d) for d in range(10)])
+    ax.set_xlabel(_("Digit"))
+    ax.set_ylabel(_("Mean distance between two images"))
+    ax.set_title(_("How different are the digits of one class?"))
+    ax.legend(loc="lower right", fontsize="small")
+    _locale_ticks(ax.yaxis)
+    fig.tight_layout()
+    return fig
+
+
+def training_snapshots(epochs: Sequence[float], images):
+    """The digits 0-9 drawn from the same latent points after several epochs (chapter 9)."""
+    labels = [_("Before training") if e == 0 else _("After epoch {n}").format(n=e)
+              for e in epochs]
+    return digit_rows(images, labels, _("The same request during training"))
+
+
+def requested_digits(images, title: str | None = None):
+    """Rows of generated digits, row d drawn on request for the digit d (chapter 9)."""
+    labels = [_("Digit {d}").format(d=d) for d in range(images.shape[0])]
+    return digit_rows(images, labels, title or _("Digits drawn on request"))
+
+
+def latent_walk(images):
+    """Each row walks in a straight line between two latent points, one digit (chapter 9)."""
+    labels = [_("Digit {d}").format(d=d) for d in range(images.shape[0])]
+    cols = [_("start") if j == 0 else _("end") if j == images.shape[1] - 1 else ""
+            for j in range(images.shape[1])]
+    return digit_rows(images, labels, _("A walk through the latent space"), cols)

@@ -1,0 +1,163 @@
+"""Chapters 8-9: the CIFAR ResNet and its checkpoints, augmentation, the VAE and its judge."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from torch import nn
+
+from nnbook import data, generative, models, transfer
+
+
+def test_resnet_depths_and_shapes():
+    for depth, params in [(20, 269_722), (32, 464_154)]:
+        model = models.CifarResNet(depth)
+        assert sum(p.numel() for p in model.parameters()) == params  # akamaster's counts
+    model = models.CifarResNet(20, num_classes=2).eval()
+    assert model(torch.randn(3, 3, 32, 32)).shape == (3, 2)
+    assert model(torch.randn(1, 3, 64, 64)).shape == (1, 2)  # global pooling: any size
+    with pytest.raises(ValueError, match="6n\\+2"):
+        models.CifarResNet(21)
+
+
+def test_option_a_shortcut_pads_channels_without_parameters():
+    block = models.BasicBlock(16, 32, stride=2)
+    x = torch.randn(2, 16, 8, 8)
+    out = block.shortcut(x)
+    assert out.shape == (2, 32, 4, 4)
+    assert torch.equal(out[:, 8:24], x[:, :, ::2, ::2])
+    assert out[:, :8].abs().sum() == 0 and out[:, 24:].abs().sum() == 0
+
+
+def _weights_or_skip(depth: int = 20):
+    try:
+        return data.resnet_weights(depth)
+    except data.DataMissing as err:
+        pytest.skip(str(err))
+
+
+def test_pretrained_loads_strictly_and_classifies():
+    _weights_or_skip()
+    model = models.pretrained_resnet(20)
+    assert not model.training
+    # the stem's weights are the checkpoint's, not a fresh initialization
+    state = torch.load(data.resnet_weights(20), map_location="cpu", weights_only=True)["state_dict"]
+    assert torch.equal(model.conv1.weight, state["module.conv1.weight"])
+
+
+def test_checksum_mismatch_names_the_file(tmp_path):
+    path = _weights_or_skip()
+    bad = tmp_path / path.name
+    shutil.copy(path, bad)
+    with bad.open("r+b") as f:  # flip one byte
+        f.seek(1000)
+        byte = f.read(1)
+        f.seek(1000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(models.ChecksumError, match=bad.name):
+        models.pretrained_resnet(20, path=bad)
+    unnamed = tmp_path / "resnet20.th"
+    shutil.copy(path, unnamed)
+    with pytest.raises(models.ChecksumError, match="no sha256 prefix"):
+        models.verify_checksum(unnamed)
+
+
+def test_missing_weights_and_photos_say_where_they_were_looked_for(tmp_path):
+    with pytest.raises(data.DataMissing, match="resnet56-4bfd9763.th") as err:
+        data.resnet_weights(56, roots=[tmp_path / "a", tmp_path / "b"])
+    assert str(tmp_path / "a") in str(err.value) and str(tmp_path / "b") in str(err.value)
+    with pytest.raises(data.DataMissing, match="hymenoptera_data"):
+        data.hymenoptera(32, roots=[tmp_path])
+    with pytest.raises(ValueError, match="no pretrained ResNet-110"):
+        data.resnet_weights(110)
+
+
+def test_freeze_features_trains_only_the_head():
+    model = models.CifarResNet(20)
+    model.linear = nn.Linear(64, 2)
+    model.freeze_features()
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable == ["linear.weight", "linear.bias"]
+    model.train()
+    assert not model.bn1.training and not model.layer3[2].bn2.training  # statistics stay
+    assert model.linear.training
+    before = model.bn1.running_mean.clone()
+    model(torch.randn(4, 3, 32, 32) * 5 + 3)
+    assert torch.equal(model.bn1.running_mean, before)
+
+
+def test_ants_model_methods():
+    _weights_or_skip()
+    assert not any(isinstance(m, nn.Identity) for m in transfer.ants_model("scratch").modules())
+    frozen = transfer.ants_model("frozen")
+    assert sum(p.requires_grad for p in frozen.parameters()) == 2
+    finetune = transfer.ants_model("finetune")
+    assert all(p.requires_grad for p in finetune.parameters())
+    assert finetune.linear.out_features == 2
+    with pytest.raises(ValueError, match="method"):
+        transfer.ants_model("magic")
+
+
+def test_random_crops_shift_is_exact_and_crops_have_the_size():
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8)
+    shifted = transfer.random_crops(images, g, 32, shift=4)
+    assert shifted.shape == (16, 3, 32, 32)
+    # whole-pixel shifts and mirrors: the centre pixels are original pixel values
+    centre = shifted[:, :, 8:24, 8:24]
+    assert torch.allclose(centre, centre.round(), atol=1e-3)
+    crops = transfer.random_crops(images, g, 24)
+    assert crops.shape == (16, 3, 24, 24)
+    assert 0 <= crops.min() and crops.max() <= 255
+
+
+def test_vae_shapes_and_loss():
+    vae = models.ConditionalVAE(latent=8, hidden=32)
+    images, labels = torch.rand(5, 1, 28, 28), torch.arange(5)
+    logits, mu, logvar = vae(images, labels)
+    assert logits.shape == (5, 1, 28, 28) and mu.shape == logvar.shape == (5, 8)
+    reconstruction, kl = generative.vae_loss(logits, images, torch.zeros(5, 8), torch.zeros(5, 8))
+    assert kl.item() == 0  # N(0, 1) is the prior itself
+    _, kl = generative.vae_loss(logits, images, torch.ones(5, 8), torch.zeros(5, 8))
+    assert kl.item() == pytest.approx(0.5 * 8)
+    drawn = generative.draw(vae, torch.tensor([3, 7]))
+    assert drawn.shape == (2, 1, 28, 28) and 0 <= drawn.min() and drawn.max() <= 1
+
+
+class _Fixed(nn.Module):
+    """A fake classifier: the logits are given, whatever the image."""
+
+    def __init__(self, logits: torch.Tensor) -> None:
+        super().__init__()
+        self.logits = nn.Parameter(logits, requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        assert x.shape[1:] == (1, 32, 32)  # the judge pads digits for LeNet
+        return self.logits
+
+
+def test_judge_counts_confident_and_correct():
+    logits = torch.full((4, 10), -10.0)
+    logits[0, 3] = 10  # sure it is a 3
+    logits[1, 5] = 10  # sure it is a 5, but a 3 was asked for
+    logits[2, 3], logits[2, 8] = 1.0, 0.9  # a 3, barely
+    logits[3, 7] = 10  # sure it is a 7
+    verdict = generative.judge(_Fixed(logits), torch.zeros(4, 1, 28, 28),
+                               torch.tensor([3, 3, 3, 7]))
+    assert verdict["confident"] == pytest.approx(3 / 4)
+    assert verdict["correct"] == pytest.approx(3 / 4)
+    assert verdict["correct_per_digit"][3] == pytest.approx(2 / 3)
+    assert verdict["correct_per_digit"][7] == 1
+    assert verdict["predicted"].tolist() == [3, 5, 3, 7]
+
+
+def test_diversity_is_zero_for_a_collapsed_generator():
+    same = torch.ones(10, 1, 28, 28) * 0.5
+    assert generative.mean_pairwise_distance(same) == pytest.approx(0, abs=1e-3)
+    two = torch.stack([torch.zeros(1, 28, 28), torch.ones(1, 28, 28)])
+    assert generative.mean_pairwise_distance(two) == pytest.approx(28.0, rel=1e-4)
+    labels = torch.arange(10).repeat_interleave(2)
+    spread = generative.diversity(torch.rand(20, 1, 28, 28), labels)
+    assert spread.shape == (10,) and (spread > 5).all()
