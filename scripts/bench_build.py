@@ -36,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
+ENV: dict[str, str] = {}  # with --head: the snapshot's package, catalogs and the mirror
 BUDGETS = {"cold": 1200.0, "warm": 60.0, "prose": 90.0}
 
 
@@ -46,9 +47,9 @@ def run_build(source: Path, build: Path, langs: list[str], chapters: list[str]) 
         command += ["--lang", lang]
     for chapter in chapters:
         command += ["--chapter", chapter]
-    env = dict(os.environ, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
+    env = dict(os.environ, **ENV, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
     start = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
@@ -61,13 +62,13 @@ def run_parallel(source: Path, build: Path, langs: list[str], chapters: list[str
     """The languages in ``jobs`` concurrent build processes (same NNBOOK_BUILD)."""
     start = time.perf_counter()
     pending, running = list(langs), []
-    env = dict(os.environ, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
+    env = dict(os.environ, **ENV, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
     while pending or running:
         while pending and len(running) < jobs:
             command = [PY, "-m", "nnbook", "build", "--lang", pending.pop(0)]
             for chapter in chapters:
                 command += ["--chapter", chapter]
-            running.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+            running.append(subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.PIPE, text=True))
         for process in list(running):
             if process.poll() is not None:
@@ -151,7 +152,7 @@ def time_imports() -> dict[str, float]:
         manager.shutdown_kernel(now=True)
     for module in ("nnbook", "nnbook.sphinx"):
         start = time.perf_counter()
-        subprocess.run([PY, "-c", f"import {module}"], check=True)
+        subprocess.run([PY, "-c", f"import {module}"], check=True, env=dict(os.environ, **ENV))
         times[f"python -c 'import {module}'"] = time.perf_counter() - start
     return times
 
@@ -168,8 +169,31 @@ def main() -> int:
     parser.add_argument("--skip", action="append", default=[],
                         help="leave out a scenario (imports, cold, warm, prose, code)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
+    parser.add_argument("--head", action="store_true",
+                        help="benchmark the committed HEAD (git archive), not the working "
+                             "tree: others' uncommitted edits cannot disturb the runs")
     args = parser.parse_args()
 
+    global REPO
+    scratch = Path(tempfile.mkdtemp(prefix="nnbook-bench-"))
+    if args.head:
+        sys.path.insert(0, str(REPO / "code"))
+        from nnbook import data
+
+        mirror = next((r for r in data.data_roots() if r.is_dir()), None)
+        snapshot = scratch / "repo"
+        snapshot.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+        ENV.update(PYTHONPATH=str(snapshot / "code"), NNBOOK_LOCALES=str(snapshot / "locales"))
+        if mirror:
+            ENV["NNBOOK_DATA"] = str(mirror)
+        os.environ.update(ENV)  # this process computes the snapshot's fingerprint too
+        for name in [m for m in sys.modules if m == "nnbook" or m.startswith("nnbook.")]:
+            del sys.modules[name]
+        sys.path.remove(str(REPO / "code"))
+        REPO = snapshot
     sys.path.insert(0, str(REPO / "code"))
     import yaml
 
@@ -191,7 +215,6 @@ def main() -> int:
             checks[name].append(problem)
         print(f"[bench] {name}: {seconds:.1f} s{'  ' + problem if problem else ''}", flush=True)
 
-    scratch = Path(tempfile.mkdtemp(prefix="nnbook-bench-"))
     try:
         for run in range(args.runs):
             if "imports" not in args.skip:
