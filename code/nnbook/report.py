@@ -52,6 +52,8 @@ def page_rows(cache_dir: Path, pages: dict[str, Path], before: set[int]) -> list
 
 def write_language(build: Path, lang: str, rows: list[dict], seconds: float, ok: bool) -> Path:
     """Save one language's rows (atomically) under ``<build>/report/<lang>.json``."""
+    if not ok:  # a page with no cache record in a failed build: it failed or never ran
+        rows = [r | {"status": "failed"} if r["status"] == "no code" else r for r in rows]
     path = build / "report" / f"{lang}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"lang": lang, "ok": ok, "build_seconds": round(seconds, 1),
