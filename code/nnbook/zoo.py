@@ -108,8 +108,8 @@ def _memory_format(fast: bool) -> torch.memory_format:
     return torch.channels_last if fast else torch.contiguous_format
 
 
-CIFAR_RECIPE = {"epochs": 16, "batch_size": 512, "lr": 0.4, "momentum": 0.9, "nesterov": True,
-                "weight_decay": 5e-4, "label_smoothing": 0.2, "warmup": 0.1, "shift": 2,
+CIFAR_RECIPE = {"epochs": 16, "batch_size": 512, "lr": 0.2, "momentum": 0.9, "nesterov": True,
+                "weight_decay": 5e-4, "label_smoothing": 0.2, "warmup": 0.15, "shift": 2,
                 "budget_seconds": 345.0, "widths": (48, 96, 192), "seed": 0}
 
 
