@@ -317,3 +317,70 @@ def cifar10(roots: list[Path] | None = None) -> ImageSplit:
         os.replace(tmp, cache)
     return ImageSplit(saved["X_train"], saved["y_train"], saved["X_test"], saved["y_test"],
                       list(CIFAR10_CLASSES))
+
+
+# --- chapter 8: pretrained CIFAR-10 ResNets and ants vs bees --------------------------------
+RESNET_WEIGHTS = {20: "resnet20-12fca82f.th", 32: "resnet32-d509ac18.th",
+                  44: "resnet44-014dd654.th", 56: "resnet56-4bfd9763.th"}
+RESNET_FOLDER = "weights/cifar10_resnet_akamaster"
+
+
+def resnet_weights(depth: int, roots: list[Path] | None = None) -> Path:
+    """The file of akamaster's pretrained CIFAR-10 ResNet-``depth`` in the offline mirror."""
+    if depth not in RESNET_WEIGHTS:
+        raise ValueError(f"no pretrained ResNet-{depth}; there are {sorted(RESNET_WEIGHTS)}")
+    relative = f"{RESNET_FOLDER}/{RESNET_WEIGHTS[depth]}"
+    return _located(f"resnet{depth}", roots) / relative
+
+
+HYMENOPTERA_CLASSES = ["ants", "bees"]
+HYMENOPTERA_COUNTS = {"train": 244, "val": 153}  # what ImageFolder sees (it skips a .gif)
+
+
+def _square(image: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize the shorter side to ``size`` (antialiased), then cut the centre square."""
+    from torchvision.transforms.v2 import functional as TF
+
+    image = TF.resize(image, size, antialias=True)
+    return TF.center_crop(image, [size, size])
+
+
+def hymenoptera(size: int = 96, roots: list[Path] | None = None) -> ImageSplit:
+    """Ants and bees of the PyTorch transfer-learning tutorial as uint8 N×3×size×size.
+
+    Listed with ImageFolder (244 training and 153 validation photos), decoded with
+    torchvision.io, shorter side resized to ``size``, centre square; cached under _build/data.
+    ``X_test``/``y_test`` hold the tutorial's validation split.
+    """
+    from torchvision.datasets import ImageFolder
+    from torchvision.io import ImageReadMode, decode_image
+
+    root = _located("hymenoptera", roots) / "hymenoptera_data"
+    listings = {}
+    for split, expected in HYMENOPTERA_COUNTS.items():
+        if not (root / split).is_dir():
+            raise DataMissing(f"ants/bees incomplete: folder {root / split} is missing")
+        found = ImageFolder(str(root / split))
+        if found.classes != HYMENOPTERA_CLASSES or len(found) != expected:
+            raise DataMissing(f"ants/bees in {root / split}: classes {found.classes}, "
+                              f"{len(found)} images; expected {HYMENOPTERA_CLASSES}, {expected}")
+        listings[split] = found.samples
+    tree = hashlib.sha256(str(size).encode())
+    for split, samples in listings.items():
+        for path, label in samples:
+            tree.update(f"{split}/{os.path.relpath(path, root)}:{label}:"
+                        f"{os.path.getsize(path)}\n".encode())
+    cache = _data_cache_dir() / f"hymenoptera-{size}-{tree.hexdigest()[:16]}.pt"
+    if cache.exists():
+        saved = torch.load(cache, weights_only=True)
+    else:
+        saved = {}
+        for split, samples in listings.items():
+            saved[f"X_{split}"] = torch.stack([
+                _square(decode_image(p, mode=ImageReadMode.RGB), size) for p, _ in samples])
+            saved[f"y_{split}"] = torch.tensor([label for _, label in samples])
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        torch.save(saved, tmp)
+        os.replace(tmp, cache)
+    return ImageSplit(saved["X_train"], saved["y_train"], saved["X_val"], saved["y_val"],
+                      list(HYMENOPTERA_CLASSES))

@@ -119,3 +119,160 @@ class CifarNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x).mean(dim=(2, 3)))  # average over the 4×4 map
+
+
+# --- chapter 8: the CIFAR-10 ResNets of He et al. (2015), pretrained by akamaster -----------
+class BasicBlock(nn.Module):
+    """Two 3×3 convolutions with BatchNorm and a shortcut around them (He et al. 2015)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.stride, self.pad = stride, (c_out - c_in) // 2
+
+    def shortcut(self, x: torch.Tensor) -> torch.Tensor:
+        """Identity, or (option A) every second pixel with zero channels added: no parameters."""
+        if self.stride == 1 and self.pad == 0:
+            return x
+        x = x[:, :, ::self.stride, ::self.stride]
+        return nn.functional.pad(x, (0, 0, 0, 0, self.pad, self.pad))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class CifarResNet(nn.Module):
+    """ResNet-20/32/44/56 for 32×32 images: 6n+2 layers in three stages of 16, 32, 64 channels.
+
+    Module names match akamaster/pytorch_resnet_cifar10's checkpoints, so ``pretrained(depth)``
+    loads them with ``strict=True`` (chapter 8). ``features(x)`` is everything but the head.
+    """
+
+    def __init__(self, depth: int = 20, num_classes: int = 10) -> None:
+        super().__init__()
+        if (depth - 2) % 6:
+            raise ValueError(f"depth must be 6n+2 (20, 32, 44, 56, ...), not {depth}")
+        n = (depth - 2) // 6
+        self.depth = depth
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        stages, c = [], 16
+        for width, stride in [(16, 1), (32, 2), (64, 2)]:
+            blocks = [BasicBlock(c, width, stride)]
+            blocks += [BasicBlock(width, width) for _ in range(n - 1)]
+            stages.append(nn.Sequential(*blocks))
+            c = width
+        self.layer1, self.layer2, self.layer3 = stages
+        self.linear = nn.Linear(64, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The 64 numbers per image before the head: global average of the last feature map."""
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return x.mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.features(x))
+
+    frozen = False
+
+    def freeze_features(self) -> CifarResNet:
+        """Train only the head ``linear``: the body's weights and BatchNorm statistics stay put."""
+        for name, parameter in self.named_parameters():
+            parameter.requires_grad = name.startswith("linear.")
+        self.frozen = True
+        return self.train(self.training)
+
+    def train(self, mode: bool = True) -> CifarResNet:
+        """As nn.Module.train, but a frozen body keeps its BatchNorm layers in eval mode."""
+        super().train(mode)
+        if self.frozen:
+            for module in self.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.eval()
+        return self
+
+
+class ChecksumError(RuntimeError):
+    """A weights file's contents do not match the sha256 prefix in its name."""
+
+
+def verify_checksum(path) -> str:
+    """Check that a file's sha256 starts with the hex part of its name (resnet20-12fca82f.th)."""
+    import hashlib
+    from pathlib import Path
+
+    path = Path(path)
+    expected = path.stem.rsplit("-", 1)[-1].lower()
+    if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
+        raise ChecksumError(f"{path}: the file name carries no sha256 prefix (name-<hex>.th)")
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not actual.startswith(expected):
+        raise ChecksumError(f"{path}: sha256 is {actual[:16]}…, the name promises {expected}…; "
+                            "the file is damaged or not the published checkpoint")
+    return actual
+
+
+def pretrained_resnet(depth: int = 20, path=None) -> CifarResNet:
+    """A CifarResNet with akamaster's CIFAR-10 weights (BSD-2-Clause, © 2018 Yerlan Idelbayev).
+
+    The checksum in the file name is verified; the checkpoint is loaded with
+    ``weights_only=True`` (no pickled code runs) and ``strict=True`` (every weight must fit).
+    """
+    from nnbook import data
+
+    path = data.resnet_weights(depth) if path is None else path
+    verify_checksum(path)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    state = {k.removeprefix("module."): v for k, v in checkpoint["state_dict"].items()}
+    model = CifarResNet(depth)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+# --- chapter 9: a conditional variational autoencoder that draws digits --------------------
+class ConditionalVAE(nn.Module):
+    """Encoder: digit image + its label → mean and log-variance of ``latent`` numbers;
+    decoder: those numbers + a label → the logits of a 28×28 image (chapter 9).
+
+    Giving both halves the label (one-hot) lets the latent space keep only the style
+    (slant, thickness), so ``decode(z, label)`` draws the digit that was asked for.
+    Dense layers, not convolutions: on a small CPU they do far more arithmetic per second.
+    """
+
+    def __init__(self, latent: int = 16, hidden: int = 512) -> None:
+        super().__init__()
+        self.latent = latent
+        self.encoder = nn.Sequential(
+            nn.Linear(28 * 28 + 10, hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, 2 * latent),  # the means and the log-variances
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent + 10, hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, 28 * 28),  # one logit per pixel
+        )
+
+    def encode(self, images: torch.Tensor, labels: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The mean and log-variance of the latent numbers of each (image, label)."""
+        onehot = nn.functional.one_hot(labels, 10).float()
+        mu, logvar = self.encoder(torch.cat([images.flatten(1), onehot], 1)).chunk(2, 1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Pixel logits N×1×28×28 of the digits ``labels`` in the style ``z``."""
+        onehot = nn.functional.one_hot(labels, 10).float()
+        return self.decoder(torch.cat([z, onehot], 1)).view(-1, 1, 28, 28)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Encode, draw z = mu + sigma·noise (the reparameterization trick), decode."""
+        mu, logvar = self.encode(images, labels)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z, labels), mu, logvar
