@@ -121,7 +121,7 @@ def test_time_budget_stops_training_and_drives_the_schedule():
     history = fit(net, lambda e: TensorBatches(X, y, 8, seed=e), optimizer,
                   nn.CrossEntropyLoss(), 10_000, device=torch.device("cpu"),
                   budget_seconds=0.3, schedule=schedule)
-    assert 0.3 <= history.train_seconds < 2.0
+    assert 0.3 <= history.train_seconds < 10.0  # generous: a busy machine slows each step
     assert history.steps < 10_000 * 8  # stopped by the budget, not the epochs
     assert seen == sorted(seen) and 0 <= seen[0] < 0.1 and 0.9 < seen[-1] <= 1
     # by steps: 2 epochs of 8 batches: progress 0, 1/16, ..., 15/16
