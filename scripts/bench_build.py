@@ -93,6 +93,7 @@ def copy_source(target: Path) -> Path:
     shutil.copytree(REPO / "book", target / "book")
     for name in ("_toc.yml", "_config.yml"):
         shutil.copy(REPO / name, target / name)
+    (target / "code").symlink_to(REPO / "code")  # pages literalinclude ../../code/nnbook/*.py
     return target
 
 
