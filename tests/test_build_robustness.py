@@ -95,9 +95,12 @@ def executed_text(build: Path, lang: str, page: str) -> list[str]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     texts = []
     for number, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
+        streams: dict[str, str] = {}  # how a stream is cut into outputs depends on timing
         for out in cell.get("outputs", []):
             if out["output_type"] == "stream":
-                texts.append(f"{number} {out['name']}: {''.join(out['text'])}")
+                streams[out["name"]] = streams.get(out["name"], "") + "".join(out["text"])
+        texts += [f"{number} {name}: {text}" for name, text in sorted(streams.items())]
+        for out in cell.get("outputs", []):
             for mime in ("text/plain", "text/markdown", "text/latex"):
                 if mime in out.get("data", {}):
                     texts.append(f"{number} {mime}: {''.join(out['data'][mime])}")
