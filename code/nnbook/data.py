@@ -169,6 +169,17 @@ def _data_cache_dir() -> Path:
     return path
 
 
+def _listing_digest(listings: dict[str, list[tuple[str, int]]], root: Path,
+                    salt: str = "") -> str:
+    """A short digest of image listings (path, label, size): names a decoded-tensor cache."""
+    tree = hashlib.sha256(salt.encode())
+    for split, samples in listings.items():
+        for path, label in samples:
+            tree.update(f"{split}/{os.path.relpath(path, root)}:{label}:"
+                        f"{os.path.getsize(path)}\n".encode())
+    return tree.hexdigest()[:16]
+
+
 def tensor_digest(*tensors: torch.Tensor) -> str:
     """A short sha256 of tensors' bytes: the data fingerprint in a results key."""
     digest = hashlib.sha256()
@@ -299,12 +310,7 @@ def cifar10(roots: list[Path] | None = None) -> ImageSplit:
             raise DataMissing(f"CIFAR-10 is incomplete: folder {root / split} is missing")
     listings = {s: _cifar10_listing(root / s, n) for s, n in CIFAR10_COUNTS.items()}
     provenance.verify(SOURCES["cifar10"], root.parent)  # file count always, digest once
-    tree = hashlib.sha256()
-    for split, samples in listings.items():
-        for path, label in samples:
-            tree.update(f"{split}/{os.path.relpath(path, root)}:{label}:"
-                        f"{os.path.getsize(path)}\n".encode())
-    cache = _data_cache_dir() / f"cifar10-jpeg-{tree.hexdigest()[:16]}.pt"
+    cache = _data_cache_dir() / f"cifar10-jpeg-{_listing_digest(listings, root)}.pt"
     if cache.exists():
         saved = torch.load(cache, weights_only=True)
     else:
@@ -365,12 +371,8 @@ def hymenoptera(size: int = 96, roots: list[Path] | None = None) -> ImageSplit:
             raise DataMissing(f"ants/bees in {root / split}: classes {found.classes}, "
                               f"{len(found)} images; expected {HYMENOPTERA_CLASSES}, {expected}")
         listings[split] = found.samples
-    tree = hashlib.sha256(str(size).encode())
-    for split, samples in listings.items():
-        for path, label in samples:
-            tree.update(f"{split}/{os.path.relpath(path, root)}:{label}:"
-                        f"{os.path.getsize(path)}\n".encode())
-    cache = _data_cache_dir() / f"hymenoptera-{size}-{tree.hexdigest()[:16]}.pt"
+    digest = _listing_digest(listings, root, salt=str(size))
+    cache = _data_cache_dir() / f"hymenoptera-{size}-{digest}.pt"
     if cache.exists():
         saved = torch.load(cache, weights_only=True)
     else:
