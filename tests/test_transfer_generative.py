@@ -161,3 +161,27 @@ def test_diversity_is_zero_for_a_collapsed_generator():
     labels = torch.arange(10).repeat_interleave(2)
     spread = generative.diversity(torch.rand(20, 1, 28, 28), labels)
     assert spread.shape == (10,) and (spread > 5).all()
+
+
+def test_latent_walk_runs_from_start_to_end_for_each_digit():
+    vae = models.ConditionalVAE(latent=4, hidden=16)
+    walk = generative.latent_walk(vae, steps=5, generator=torch.Generator().manual_seed(3))
+    assert walk.shape == (10, 5, 28, 28)
+    g = torch.Generator().manual_seed(3)
+    start, end = torch.randn(10, 4, generator=g), torch.randn(10, 4, generator=g)
+    digit = torch.tensor([6])
+    assert torch.allclose(walk[6, 0], generative.draw(vae, digit, start[6:7])[0, 0], atol=1e-6)
+    assert torch.allclose(walk[6, -1], generative.draw(vae, digit, end[6:7])[0, 0], atol=1e-6)
+    middle = generative.draw(vae, digit, (start[6:7] + end[6:7]) / 2)[0, 0]
+    assert not torch.allclose(walk[6, 1], middle)  # step 1 of 4 is not the midpoint
+    assert not torch.allclose(walk[6, 0], walk[7, 0])  # each digit walks its own line
+
+
+def test_same_style_decodes_one_latent_point_as_every_digit():
+    vae = models.ConditionalVAE(latent=4, hidden=16)
+    grid = generative.same_style(vae, styles=3, generator=torch.Generator().manual_seed(1))
+    assert grid.shape == (3, 10, 28, 28)
+    z = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    for style, digit in ((0, 0), (2, 9), (1, 4)):
+        expected = generative.draw(vae, torch.tensor([digit]), z[style:style + 1])[0, 0]
+        assert torch.allclose(grid[style, digit], expected, atol=1e-6)

@@ -49,6 +49,26 @@ def draw(model: models.ConditionalVAE, digits: torch.Tensor, z: torch.Tensor | N
     return torch.sigmoid(model.decode(z.to(device), digits.to(device))).cpu()
 
 
+def latent_walk(model: models.ConditionalVAE, steps: int = 8,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """For each digit 0-9, ``steps`` images on a straight line between two random latent points.
+
+    Returns 10×steps×28×28: row d walks from one handwriting of d to another.
+    """
+    start = torch.randn(10, model.latent, generator=generator)
+    end = torch.randn(10, model.latent, generator=generator)
+    t = torch.linspace(0, 1, steps).view(1, steps, 1)
+    z = (start.unsqueeze(1) * (1 - t) + end.unsqueeze(1) * t).reshape(-1, model.latent)
+    return draw(model, torch.arange(10).repeat_interleave(steps), z).view(10, steps, 28, 28)
+
+
+def same_style(model: models.ConditionalVAE, styles: int = 5,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """``styles`` latent points, each decoded as every digit 0-9: styles×10×28×28."""
+    z = torch.randn(styles, model.latent, generator=generator).repeat_interleave(10, 0)
+    return draw(model, torch.arange(10).repeat(styles), z).view(styles, 10, 28, 28)
+
+
 def _snapshot(model: models.ConditionalVAE, z: torch.Tensor) -> list[int]:
     """The ten digits 0-9 drawn from fixed latent points, as 0-255 integers (for the history)."""
     images = draw(model, torch.arange(10), z)

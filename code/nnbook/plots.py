@@ -430,6 +430,30 @@ def digit_rows(images, row_labels: Sequence[str] | None = None, title: str | Non
     return fig
 
 
+def vae_losses(history):
+    """The two halves of the VAE's loss per image, epoch by epoch (chapter 9)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    epochs = history.column("epoch")
+    left.plot(epochs, history.column("reconstruction"), marker="o", markersize=3)
+    left.set_title(_("Reconstruction error"))
+    right.plot(epochs, history.column("kl"), marker="o", markersize=3, color="tab:purple")
+    right.set_title(_("KL divergence"))
+    for ax in (left, right):
+        ax.set_xlabel(_("Epoch"))
+        ax.set_ylabel(_("Loss per image"))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    _locale_ticks(left, right)
+    fig.tight_layout()
+    return fig
+
+
+def same_style(images):
+    """Rows of one latent point each, columns the digits 0-9: the style stays, the digit changes."""
+    labels = [_("Style {n}").format(n=i + 1) for i in range(images.shape[0])]
+    return digit_rows(images, labels, _("One style, ten digits"),
+                      [str(d) for d in range(images.shape[1])])
+
+
 def diversity(generated: Sequence[float], real: Sequence[float]):
     """Mean pairwise distance within each digit class: generated against real (chapter 9)."""
     import numpy as np
