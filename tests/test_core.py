@@ -50,3 +50,18 @@ def test_setup_activates_language():
     assert format_for_page(0.987, percent=True) == "98,7\xa0%"
     nnbook.setup("ko")
     assert format_for_page(0.5) == "0.500"
+
+
+def test_threads_sets_the_cpu_thread_count_for_a_block_and_restores_it():
+    from nnbook.train import threads
+
+    before = torch.get_num_threads()
+    target = 1 if before != 1 else 2
+    with threads(target, torch.device("cpu")):
+        assert torch.get_num_threads() == target
+    assert torch.get_num_threads() == before
+    with threads(target, torch.device("cuda")):  # a GPU run leaves the CPU setting alone
+        assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), threads(target, torch.device("cpu")):
+        raise RuntimeError("a failing block still restores the setting")
+    assert torch.get_num_threads() == before

@@ -64,6 +64,22 @@ def autocast(device: torch.device, enabled: bool):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+@contextlib.contextmanager
+def threads(count: int | None, device: torch.device):
+    """Run a block on ``count`` CPU threads (None, or a GPU: leave as is), then restore it.
+
+    Batches of 4 small images are 3-4x faster on one thread than split over two: the
+    hand-over between threads costs more than the arithmetic it shares.
+    """
+    before = torch.get_num_threads()
+    if count is not None and device.type == "cpu":
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def progress(total: int | None, desc: str):
     """A tqdm bar on the build's console, never in the page's output."""
     return tqdm(total=total, desc=desc, file=sys.__stderr__, leave=False, mininterval=2.0,

@@ -17,7 +17,7 @@ from nnbook import models, results
 from nnbook.core import device as default_device
 from nnbook.core import seed as set_seed
 from nnbook.i18n import N_, _
-from nnbook.train import History, TensorBatches, bf16_is_fast, evaluate, fit, predict
+from nnbook.train import History, TensorBatches, bf16_is_fast, evaluate, fit, predict, threads
 
 
 def warmup_then_linear(warmup: float) -> Callable[[float], float]:
@@ -182,7 +182,7 @@ def cifar_net(device: torch.device | None = None, **changes) -> tuple[models.Cif
 
 
 TUTORIAL_RECIPE = {"epochs": 2, "batch_size": 4, "lr": 0.001, "momentum": 0.9, "seed": 0,
-                   "evaluate_every": 2500, "budget_seconds": None}
+                   "evaluate_every": 2500, "budget_seconds": None, "threads": 1}
 TUTORIAL_NORM = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the tutorial's Normalize
 
 
@@ -192,13 +192,15 @@ def train_tutorial_net(model: nn.Module, split: datasets.ImageSplit, recipe: dic
     set_seed(recipe["seed"])
     X_train = normalize(split.X_train, *TUTORIAL_NORM)
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
-    return fit(model,
-               lambda epoch: TensorBatches(X_train, split.y_train, recipe["batch_size"],
-                                           seed=recipe["seed"] * 1000 + epoch),
-               optimizer, nn.CrossEntropyLoss(), recipe["epochs"], device=device,
-               evaluate=lambda m: _test_accuracy(m, split, device, TUTORIAL_NORM),
-               evaluate_every=recipe["evaluate_every"], budget_seconds=recipe["budget_seconds"],
-               desc="TutorialNet")
+    with threads(recipe["threads"], device):  # batches of 4: one thread is faster than two
+        return fit(
+            model,
+            lambda epoch: TensorBatches(X_train, split.y_train, recipe["batch_size"],
+                                        seed=recipe["seed"] * 1000 + epoch),
+            optimizer, nn.CrossEntropyLoss(), recipe["epochs"], device=device,
+            evaluate=lambda m: _test_accuracy(m, split, device, TUTORIAL_NORM),
+            evaluate_every=recipe["evaluate_every"], budget_seconds=recipe["budget_seconds"],
+            desc="TutorialNet")
 
 
 def tutorial_net(device: torch.device | None = None,
