@@ -33,8 +33,9 @@ def test_cifar_networks_shapes_and_parameters():
     assert n_params(tutorial) == 62_006
     ours = models.CifarNet()
     assert ours(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
-    assert n_params(ours) == 660_362
-    assert n_params(models.CifarNet((32, 64, 128))) < n_params(ours)
+    assert n_params(ours) == 291_484
+    assert n_params(models.CifarNet((16, 32, 64))) < n_params(ours)
+    assert not ours.whiten.weight.requires_grad  # computed from the data, never learnt
 
 
 def test_lenet_input_pads_digits_to_32():
@@ -163,3 +164,57 @@ def test_results_cache_trains_once_and_keeps_the_training_time(tmp_path, monkeyp
     assert h2.train_seconds == 12.5 and torch.equal(second.weight, first.weight)
     results.trained("t", nn.Linear(2, 2), train, {"seed": 1}, device=dev)
     assert len(calls) == 2  # another key: trained again
+    monkeypatch.setenv("NNBOOK_CACHED_ONLY", "1")
+    results.trained("t", nn.Linear(2, 2), train, {"seed": 1}, device=dev)  # cached: fine
+    with pytest.raises(LookupError, match=r"no trained 't'.*NNBOOK_CACHED_ONLY"):
+        results.trained("t", nn.Linear(2, 2), train, {"seed": 2}, device=dev)
+    assert len(calls) == 2
+
+
+def test_whitening_filters_decorrelate_the_patches_of_the_images_they_were_set_from():
+    g = torch.Generator().manual_seed(0)
+    images = torch.randn(64, 3, 12, 12, generator=g)
+    images[:, 1] = 0.8 * images[:, 0] + 0.2 * images[:, 1]  # strongly correlated channels
+    net = models.CifarNet().init_whitening(images)
+    out = torch.nn.functional.conv2d(images, net.whiten.weight)  # without the bias
+    flat = out.permute(0, 2, 3, 1).reshape(-1, 12)
+    covariance = flat.T @ flat / len(flat)
+    off_diagonal = covariance - torch.diag(covariance.diag())
+    assert off_diagonal.abs().max() < 1e-4
+    assert torch.allclose(covariance.diag(), torch.ones(12), atol=0.2)
+    before = images.unfold(2, 2, 1).unfold(3, 2, 1).permute(0, 2, 3, 1, 4, 5).reshape(-1, 12)
+    assert (before.T @ before / len(before))[0, 4].abs() > 0.5  # they were correlated
+
+
+def test_lookahead_pulls_weights_back_toward_the_slow_copy_every_k_steps():
+    net = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        net.weight.zero_()
+    look = zoo.Lookahead(net, total_steps=10, every=5)
+    for step in range(1, 11):
+        with torch.no_grad():
+            net.weight.fill_(1.0)  # a "fast" step lands on 1
+        look()
+        if step == 5:  # progress 0.5: decay 0.95**5 * 0.125 ≈ 0.097, so w ≈ 0.903
+            assert net.weight[0, 0].item() == pytest.approx(1 - 0.95 ** 5 * 0.125, rel=1e-5)
+    decay = 0.95 ** 5  # at the end (progress 1) the slow copy keeps this share
+    expected = (1 - 0.95 ** 5 * 0.125) * decay + (1 - decay)
+    assert net.weight[0, 0].item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_alternating_flips_show_every_image_both_ways_in_two_epochs():
+    flips = zoo.alternating_flips(1000, torch.Generator().manual_seed(0))
+    first, second, third = flips(0), flips(1), flips(2)
+    assert 400 < first.sum() < 600
+    assert (first ^ second).all() and torch.equal(first, third)
+
+
+def test_cifar_sgd_settings_restate_airbench_for_the_mean_loss():
+    sgd = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | {"batch_size": 1024, "momentum": 0.85})
+    scale = 1024 * (1 + 1 / 0.15)
+    assert sgd["lr"] == pytest.approx(11.5 * 1024 / scale)
+    # the weights shrink by weight_decay·batch/scale per step, whatever the batch size
+    assert sgd["lr"] * sgd["weight_decay"] == pytest.approx(0.0153 * 1024 / scale)
+    assert sgd["bias_lr"] * sgd["bias_weight_decay"] == pytest.approx(0.0153 * 1024 / scale)
+    half = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | {"batch_size": 512, "momentum": 0.85})
+    assert half["lr"] == pytest.approx(sgd["lr"] / 2)

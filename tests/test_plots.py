@@ -39,3 +39,10 @@ def test_loss_curve_is_labelled_in_the_page_language():
     assert ax.get_title() == nnbook.i18n._("Loss during training")
     assert ax.get_xlabel() == "단계"
     plt.close(fig)
+
+
+def test_generated_digit_captions_say_what_was_asked_for_not_a_truth():
+    nnbook.setup("da")
+    assert plots.asked_and_judged("3", "5") == "bestilt: 3\nbedømt: 5"
+    nnbook.setup("ko")
+    assert plots.asked_and_judged("3", "5") == "요청: 3\n판정: 5"

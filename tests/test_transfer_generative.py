@@ -185,3 +185,9 @@ def test_same_style_decodes_one_latent_point_as_every_digit():
     for style, digit in ((0, 0), (2, 9), (1, 4)):
         expected = generative.draw(vae, torch.tensor([digit]), z[style:style + 1])[0, 0]
         assert torch.allclose(grid[style, digit], expected, atol=1e-6)
+
+
+def test_hardest_digits_names_every_digit_tied_for_the_lowest_share():
+    shares = torch.tensor([1.0, 0.99, 0.99, 1.0, 1.0, 0.98, 1.0, 0.98, 1.0, 1.0])
+    assert generative.hardest_digits(shares) == [5, 7]
+    assert generative.hardest_digits(torch.ones(10)) == list(range(10))

@@ -92,33 +92,64 @@ class TutorialNet(nn.Module):
         return self.fc3(torch.relu(self.fc2(x)))
 
 
-def conv_bn(c_in: int, c_out: int) -> list[nn.Module]:
-    """3×3 convolution (no bias: BatchNorm adds one), BatchNorm, GELU."""
-    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.GELU()]
+class ConvGroup(nn.Module):
+    """Convolution, max-pool, BatchNorm, GELU, convolution, BatchNorm, GELU (halves the image).
+
+    Pooling right after the first convolution makes everything after it four times cheaper.
+    BatchNorm only learns its shift (the scale stays 1), as in airbench.
+    """
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
+        self.norm1 = nn.BatchNorm2d(c_out, eps=1e-12, momentum=0.4)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(c_out, eps=1e-12, momentum=0.4)
+        for conv in (self.conv1, self.conv2):  # start near the identity: a deep net trains sooner
+            nn.init.dirac_(conv.weight.data[:conv.in_channels])
+        for norm in (self.norm1, self.norm2):
+            norm.weight.requires_grad_(False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = nn.functional.gelu(self.norm1(nn.functional.max_pool2d(self.conv1(x), 2)))
+        return nn.functional.gelu(self.norm2(self.conv2(x)))
 
 
 class CifarNet(nn.Module):
-    """The book's CIFAR-10 network, after airbench (Keller Jordan), made cheap for CPUs (ch. 7).
+    """The book's CIFAR-10 network, after Keller Jordan's airbench, scaled down for a CPU (ch. 7).
 
-    A 2×2 stem with stride 2 (32×32 → 16×16 at once), then three blocks of two 3×3
-    convolutions (BatchNorm, GELU), the first two followed by a max-pool; the average of the
-    last 4×4 map; one linear layer. Working at 16×16 from the start keeps each image cheap.
+    A 2×2 convolution whose filters are computed from the data, not learned (``whiten``:
+    every 2×2 patch becomes 12 uncorrelated numbers of equal spread); three ConvGroups
+    (31 → 15 → 7 → 3 pixels, ``widths`` channels); the largest value of each channel; one
+    linear layer, its outputs divided by 9 so that the network starts out unsure.
     """
 
-    def __init__(self, widths: tuple[int, int, int] = (48, 96, 192), stem: int = 32) -> None:
+    def __init__(self, widths: tuple[int, int, int] = (32, 64, 128)) -> None:
         super().__init__()
-        layers = [nn.Conv2d(3, stem, 2, stride=2, bias=False), nn.BatchNorm2d(stem), nn.GELU()]
-        c = stem
-        for k, w in enumerate(widths):
-            layers += conv_bn(c, w) + conv_bn(w, w)
-            if k < len(widths) - 1:
-                layers.append(nn.MaxPool2d(2))  # 16 → 8 → 4
-            c = w
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(c, 10)
+        self.whiten = nn.Conv2d(3, 12, 2, bias=True)  # 12 = 3 channels × 2 × 2 pixels
+        self.whiten.weight.requires_grad_(False)
+        inputs = (12, *widths[:-1])
+        self.groups = nn.Sequential(*(ConvGroup(a, b) for a, b in zip(inputs, widths, strict=True)))
+        self.head = nn.Linear(widths[-1], 10, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(dim=(2, 3)))  # average over the 4×4 map
+        x = self.groups(self.whiten(x))
+        return self.head(x.amax(dim=(2, 3))) / 9
+
+    @torch.no_grad()
+    def init_whitening(self, images: torch.Tensor, eps: float = 5e-4) -> CifarNet:
+        """Set the 2×2 filters from normalized images N×3×H×W so their outputs are whitened.
+
+        The covariance of all 2×2×3 patches has eigenvectors v and eigenvalues λ; filter k is
+        v_k / sqrt(λ_k + eps), so the 12 outputs are uncorrelated and each has spread ~1.
+        """
+        patches = images.unfold(2, 2, 1).unfold(3, 2, 1)  # N×3×(H-1)×(W-1)×2×2
+        patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, 12).double()
+        covariance = patches.T @ patches / len(patches)
+        eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+        filters = eigenvectors.T / torch.sqrt(eigenvalues.unsqueeze(1) + eps)
+        self.whiten.weight.copy_(filters.view(12, 3, 2, 2).float())
+        return self
 
 
 # --- chapter 8: the CIFAR-10 ResNets of He et al. (2015), pretrained by akamaster -----------

@@ -309,6 +309,11 @@ def true_and_predicted(true: str, predicted: str) -> str:
     return _("true: {true}\npredicted: {predicted}").format(true=true, predicted=predicted)
 
 
+def asked_and_judged(asked: str, judged: str) -> str:
+    """The caption under a generated digit: the digit requested and what the judge saw."""
+    return _("asked for: {asked}\njudged: {judged}").format(asked=asked, judged=judged)
+
+
 def per_class_accuracy(names: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]):
     """Bars of accuracy per class, one colour per network (labels already translated)."""
     import numpy as np

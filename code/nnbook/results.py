@@ -99,14 +99,19 @@ def trained(
     """``model`` with trained weights: from the cache, or trained now by ``train(model)``.
 
     ``key`` holds everything else that determines the result (hyper-parameters, seed,
-    data fingerprint). The model is returned in eval mode on ``device``.
+    data fingerprint). The model is returned in eval mode on ``device``. With the
+    environment variable ``NNBOOK_CACHED_ONLY=1`` a missing entry is an error, not a training.
     """
     dev = device or default_device()
     digest = fingerprint(name, model, train, key, dev)
+    cached_only = os.environ.get("NNBOOK_CACHED_ONLY") == "1"
     weights = results_dir() / f"{name}-{digest}.pt"
     record = weights.with_suffix(".json")
     with _locked(weights):
         saved = _complete_entry(weights, record)
+        if saved is None and cached_only:
+            raise LookupError(f"no trained {name!r} ({weights.name}) in {weights.parent}, and "
+                              "NNBOOK_CACHED_ONLY=1 forbids training it: build the book first")
         if saved is not None:
             model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
             history = History.from_dict(saved)

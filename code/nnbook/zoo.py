@@ -20,12 +20,13 @@ from nnbook.i18n import N_, _
 from nnbook.train import History, TensorBatches, bf16_is_fast, evaluate, fit, predict, threads
 
 
-def warmup_then_linear(warmup: float) -> Callable[[float], float]:
-    """A learning-rate factor over progress 0→1: up linearly for ``warmup``, then down to 0."""
+def warmup_then_linear(warmup: float, start: float = 0.0) -> Callable[[float], float]:
+    """A learning-rate factor over progress 0→1: from ``start`` up to 1 during ``warmup``,
+    then linearly down to 0."""
 
     def factor(progress: float) -> float:
         if progress < warmup:
-            return progress / warmup
+            return start + (1 - start) * progress / warmup
         return max(0.0, (1 - progress) / (1 - warmup))
 
     return factor
@@ -89,9 +90,125 @@ def flip_and_shift(images: torch.Tensor, generator: torch.Generator,
     ``RandomCrop(32, padding=pad, padding_mode="reflect")`` + ``RandomHorizontalFlip()``,
     done for the batch at once rather than image by image.
     """
+    flip = torch.rand(len(images), generator=generator) < 0.5
+    images = torch.where(flip.view(-1, 1, 1, 1), images.flip(-1), images)
+    return shift(images, generator, pad)
+
+
+# airbench's hyper-parameters (lr 11.5, weight decay 0.0153 per 1,024 images and momentum
+# "kilostep"), restated for PyTorch's SGD with the mean loss of a batch: see ``_cifar_sgd``.
+CIFAR_RECIPE = {"epochs": 5, "batch_size": 256, "lr": 11.5, "weight_decay": 0.0153,
+                "momentum": 0.85, "bias_scale": 64.0, "label_smoothing": 0.2, "warmup": 0.2,
+                "whiten_bias_until": 0.3, "lookahead_every": 5, "shift": 0, "whiten_images": 5000,
+                "budget_seconds": 345.0, "widths": (32, 64, 128), "seed": 0}
+
+
+def cifar_sgd_settings(recipe: dict) -> dict[str, float]:
+    """The recipe's learning rate and weight decay as PyTorch's SGD takes them (mean loss).
+
+    airbench sums the loss over a batch and scales by 1,024·(1 + 1/(1 − momentum)) images;
+    with the mean loss the step size grows with the batch. Its weight decay is decoupled:
+    each step shrinks the weights by ``weight_decay·batch/scale`` times the schedule.
+    """
+    scale = 1024 * (1 + 1 / (1 - recipe["momentum"]))
+    lr = recipe["lr"] * recipe["batch_size"] / scale
+    shrink = recipe["weight_decay"] * recipe["batch_size"] / scale  # per step, at full lr
+    return {"lr": lr, "weight_decay": shrink / lr, "bias_lr": lr * recipe["bias_scale"],
+            "bias_weight_decay": shrink / (lr * recipe["bias_scale"])}
+
+
+class Lookahead:
+    """Every few steps, move a slow copy of the weights toward the fast ones and restart there.
+
+    The copy forgets at the rate 1 − 0.95^k·progress³ (k steps apart): early on the network
+    trains as usual; near the end it is an average of its last states, which smooths out
+    the noise of the final steps (airbench's variant of Zhang et al.'s Lookahead, 2019).
+    """
+
+    def __init__(self, model: nn.Module, total_steps: int, every: int = 5) -> None:
+        self.model, self.total_steps, self.every, self.steps = model, total_steps, every, 0
+        self.slow = {k: v.detach().clone() for k, v in model.state_dict().items()
+                     if v.dtype.is_floating_point}
+
+    @torch.no_grad()
+    def __call__(self) -> None:
+        self.steps += 1
+        if self.steps % self.every:
+            return
+        decay = 0.95 ** self.every * min(1.0, self.steps / self.total_steps) ** 3
+        state = self.model.state_dict()
+        for name, slow in self.slow.items():
+            slow.lerp_(state[name], 1 - decay)
+            state[name].copy_(slow)
+
+
+def alternating_flips(count: int, generator: torch.Generator) -> Callable[[int], torch.Tensor]:
+    """Which images to mirror in each epoch: a random half first, then the other half, …
+
+    Every image is seen both ways within two epochs, instead of by chance (airbench).
+    """
+    first = torch.rand(count, generator=generator) < 0.5
+    return lambda epoch: first ^ bool(epoch % 2)
+
+
+def train_cifar_net(model: models.CifarNet, split: datasets.ImageSplit, recipe: dict,
+                    device: torch.device) -> History:
+    """Our recipe (after airbench): whitened input, alternating flips, SGD with Nesterov
+    momentum, label smoothing, a warm-up then a linear decay, Lookahead.
+
+    bf16 autocast where the hardware has it (``recipe["bf16"]``); always channels_last.
+    """
+    set_seed(recipe["seed"])
+    model.init_whitening(normalize(split.X_train[:recipe["whiten_images"]]))
+    model.to(device, memory_format=torch.channels_last)
+    sgd = cifar_sgd_settings(recipe)
+    norms = [m.bias for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    others = [p for p in model.parameters()
+              if p.requires_grad and p is not model.whiten.bias and all(p is not b for b in norms)]
+    optimizer = torch.optim.SGD(
+        [{"params": norms, "lr": sgd["bias_lr"], "weight_decay": sgd["bias_weight_decay"]},
+         {"params": others, "lr": sgd["lr"], "weight_decay": sgd["weight_decay"]},
+         {"params": [model.whiten.bias], "lr": sgd["lr"], "weight_decay": sgd["weight_decay"]}],
+        momentum=recipe["momentum"], nesterov=True)
+    generator = torch.Generator().manual_seed(recipe["seed"])
+    flips = alternating_flips(len(split.y_train), generator)
+
+    def batches(epoch: int) -> TensorBatches:
+        mirrored = flips(epoch)
+
+        def images(index: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+            x = split.X_train[index]
+            x = torch.where(mirrored[index].view(-1, 1, 1, 1), x.flip(-1), x)
+            if recipe["shift"]:
+                x = shift(x, g, recipe["shift"])
+            return normalize(x).contiguous(memory_format=torch.channels_last)
+
+        return TensorBatches(torch.arange(len(split.y_train)), split.y_train,
+                             recipe["batch_size"], seed=recipe["seed"] * 1000 + epoch,
+                             drop_last=True, transform=images)
+
+    steps_per_epoch = len(batches(0))
+    lookahead = Lookahead(model, steps_per_epoch * recipe["epochs"], recipe["lookahead_every"])
+
+    def after_step() -> None:
+        lookahead()
+        if lookahead.steps == int(recipe["whiten_bias_until"] * lookahead.total_steps):
+            model.whiten.bias.requires_grad_(False)  # the whitening layer's shift is learnt early
+
+    history = fit(model, batches, optimizer,
+                  nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"]),
+                  recipe["epochs"], device=device, mixed_precision=recipe["bf16"],
+                  after_step=after_step, evaluate=lambda m: _test_accuracy(m, split, device),
+                  schedule=warmup_then_linear(recipe["warmup"], start=0.2),
+                  budget_seconds=recipe["budget_seconds"], evaluate_every=steps_per_epoch,
+                  desc="CifarNet")
+    model.whiten.bias.requires_grad_(True)
+    return history
+
+
+def shift(images: torch.Tensor, generator: torch.Generator, pad: int) -> torch.Tensor:
+    """Move each image by up to ``pad`` pixels (a crop of the reflection-padded image)."""
     n, _, h, w = images.shape
-    flip = torch.rand(n, generator=generator) < 0.5
-    images = torch.where(flip.view(n, 1, 1, 1), images.flip(-1), images)
     padded = torch.nn.functional.pad(images, (pad,) * 4, mode="reflect")
     dx = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
     dy = torch.randint(0, 2 * pad + 1, (n,), generator=generator)
@@ -103,21 +220,14 @@ def flip_and_shift(images: torch.Tensor, generator: torch.Generator,
     return out
 
 
-def _memory_format(fast: bool) -> torch.memory_format:
-    """channels_last pays off with native bf16 (oneDNN, CUDA); on an AVX2 CPU it is slower."""
-    return torch.channels_last if fast else torch.contiguous_format
-
-
-CIFAR_RECIPE = {"epochs": 16, "batch_size": 512, "lr": 0.2, "momentum": 0.9, "nesterov": True,
-                "weight_decay": 5e-4, "label_smoothing": 0.2, "warmup": 0.15, "shift": 2,
-                "budget_seconds": 345.0, "widths": (48, 96, 192), "seed": 0}
-
-
 def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device, *,
                  flip: bool = False, norm=(CIFAR_MEAN, CIFAR_STD)) -> torch.Tensor:
     """Logits for uint8 images; ``flip=True`` adds those of the mirrored images (TTA)."""
-    mixed = not isinstance(model, models.TutorialNet) and bf16_is_fast(device)
-    x = normalize(images, *norm).contiguous(memory_format=_memory_format(mixed))
+    ours = not isinstance(model, models.TutorialNet)
+    mixed = ours and bf16_is_fast(device)
+    x = normalize(images, *norm)
+    if ours:
+        x = x.contiguous(memory_format=torch.channels_last)
     logits = predict(model, x, device=device, mixed_precision=mixed)
     if flip:
         logits = logits + predict(model, x.flip(-1), device=device, mixed_precision=mixed)
@@ -127,39 +237,6 @@ def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device, *
 def _test_accuracy(model, split, device, norm=(CIFAR_MEAN, CIFAR_STD)) -> dict[str, float]:
     logits = cifar_logits(model, split.X_test, device, norm=norm)
     return {"test_accuracy": (logits.argmax(1) == split.y_test).float().mean().item()}
-
-
-def train_cifar_net(model: nn.Module, split: datasets.ImageSplit, recipe: dict,
-                    device: torch.device) -> History:
-    """Our recipe: augmented batches of 512, label smoothing, a warm-up then linear decay.
-
-    With native bf16 (``recipe["bf16"]``) it trains in bf16 autocast and channels_last.
-    """
-    set_seed(recipe["seed"])
-    fast = recipe["bf16"]
-    model.to(device, memory_format=_memory_format(fast))
-    decay, no_decay = [], []
-    for p in model.parameters():
-        (decay if p.dim() > 1 else no_decay).append(p)  # no weight decay on biases and BN
-    optimizer = torch.optim.SGD(
-        [{"params": decay, "weight_decay": recipe["weight_decay"]},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=recipe["lr"], momentum=recipe["momentum"], nesterov=recipe["nesterov"])
-
-    def batches(epoch: int) -> TensorBatches:
-        return TensorBatches(
-            split.X_train, split.y_train, recipe["batch_size"], seed=recipe["seed"] * 1000 + epoch,
-            drop_last=True,
-            transform=lambda x, g: normalize(flip_and_shift(x, g, recipe["shift"])).contiguous(
-                memory_format=_memory_format(fast)))
-
-    return fit(model, batches, optimizer,
-               nn.CrossEntropyLoss(label_smoothing=recipe["label_smoothing"]),
-               recipe["epochs"], device=device, mixed_precision=fast,
-               evaluate=lambda m: _test_accuracy(m, split, device),
-               schedule=warmup_then_linear(recipe["warmup"]),
-               budget_seconds=recipe["budget_seconds"],
-               evaluate_every=len(batches(0)), desc="CifarNet")
 
 
 NETWORK_NAMES = {"tutorial": N_("The tutorial's network"), "ours": N_("Our network")}
