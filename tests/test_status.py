@@ -3,6 +3,7 @@ an installed nnbook finds its catalogs (nnbook.i18n.locales_dir)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def test_changing_the_origin_makes_the_translation_stale(book):
     text, code = status.report(book)
     assert code == 0, "stale is a warning, not a failure"
     assert "STALE" in text and "warning: 1 stale" in text
+    row = next(line for line in text.splitlines() if line.startswith("01-x"))
+    assert re.search(r"origin is now [0-9a-f]{12}\s{2,}\S", row), "columns must not run together"
 
 
 def test_translation_without_translated_from_is_stale(book):

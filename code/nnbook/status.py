@@ -267,10 +267,11 @@ def _cell(entry: Entry) -> str:
 def report(book: Path = BOOK) -> tuple[str, int]:
     """The status as text, and the exit code (1 when code cells differ; stale only warns)."""
     rows = entries(book)
-    lines = ["chapter".ljust(22) + "".join(lang.ljust(30) for lang in LANGS)]
-    for chapter in chapters(book):
-        cells = [_cell(e) for e in rows if e.chapter == chapter]
-        lines.append(chapter.removesuffix(".md").ljust(22) + "".join(c.ljust(30) for c in cells))
+    table = {chapter: [_cell(e) for e in rows if e.chapter == chapter] for chapter in chapters(book)}
+    width = max([30] + [len(c) + 2 for cells in table.values() for c in cells])  # columns apart
+    lines = ["chapter".ljust(22) + "".join(lang.ljust(width) for lang in LANGS)]
+    for chapter, cells in table.items():
+        lines.append(chapter.removesuffix(".md").ljust(22) + "".join(c.ljust(width) for c in cells))
     lines.append("")
     lines.append("catalogs: " + ", ".join(
         f"{c.lang}/{c.domain}.po {c.done}/{c.total}" for c in catalogs()))
