@@ -267,7 +267,8 @@ def _cell(entry: Entry) -> str:
 def report(book: Path = BOOK) -> tuple[str, int]:
     """The status as text, and the exit code (1 when code cells differ; stale only warns)."""
     rows = entries(book)
-    table = {chapter: [_cell(e) for e in rows if e.chapter == chapter] for chapter in chapters(book)}
+    table = {chapter: [_cell(e) for e in rows if e.chapter == chapter]
+             for chapter in chapters(book)}
     width = max([30] + [len(c) + 2 for cells in table.values() for c in cells])  # columns apart
     lines = ["chapter".ljust(22) + "".join(lang.ljust(width) for lang in LANGS)]
     for chapter, cells in table.items():
