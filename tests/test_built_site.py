@@ -18,7 +18,9 @@ BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build"))
 CHAPTERS = [c["file"] for c in yaml.safe_load((REPO / "_toc.yml").read_text())["chapters"]]
 PAGES = [(lang, chapter) for lang in i18n.LANGUAGES for chapter in CHAPTERS]
 # Words that must never appear in a page's output streams.
-BAD_OUTPUT = re.compile(r"Traceback|Error|Warning|missing from font", re.IGNORECASE)
+# A progress bar ("12.3it/s]") belongs on the build's console, never on a page.
+BAD_OUTPUT = re.compile(r"Traceback|Error|Warning|missing from font|it/s\]|s/it\]",
+                        re.IGNORECASE)
 
 pytestmark = pytest.mark.build
 

@@ -100,6 +100,21 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def kernel_profile() -> Path:
+    """An IPython directory whose kernels leave file descriptors 1 and 2 alone.
+
+    ipykernel normally captures what is written straight to the process's stdout/stderr
+    (``capture_fd_output``) and shows it in the page: the training progress bars, which
+    ``nnbook.train`` writes to ``sys.__stderr__`` for the console, ended up in the pages of
+    the language that trained. Python-level ``print``s and warnings still reach the page.
+    """
+    directory = BUILD / "ipython"
+    config = directory / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("c.IPKernelApp.capture_fd_output = False  # written by nnbook.build\n")
+    return directory
+
+
 def build_language(lang: str, chapters: list[str] | None = None) -> float:
     """Build one language; returns the seconds it took, raises BuildError on failure."""
     start = time.perf_counter()
@@ -123,7 +138,8 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
         shutil.rmtree(reports)  # only this build's failures count
     # OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads made a 2-thread step up to 13x slower
     # whenever another process shared the two cores.
-    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
+    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0",
+               IPYTHONDIR=str(kernel_profile()))
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
