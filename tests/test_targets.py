@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnbook import generative, zoo
+from nnbook import generative, transfer, zoo
 
 pytestmark = pytest.mark.build
 
@@ -46,3 +46,22 @@ def test_generated_digits_satisfy_the_judge_as_on_the_page():
     verdict = generative.judge(judge, samples, requested)
     assert verdict["confident"] >= generative.GOALS["confident"]
     assert verdict["correct"] >= generative.GOALS["correct"]
+
+
+def _ants_bees_means() -> dict[str, float]:
+    """Chapter 8's validation accuracies at the page's size, each the mean of seeds 0-2."""
+    return {method: sum(transfer.ants_bees(method, seed=seed)[1].last("val_accuracy")
+                        for seed in range(3)) / 3 for method in transfer.METHODS}
+
+
+def test_transfer_learning_beats_training_from_scratch_as_issue_5_asks():
+    means = _ants_bees_means()
+    assert means["finetune"] >= 0.75
+    assert means["finetune"] - means["scratch"] >= 0.06
+    assert means["frozen"] >= 0.72
+
+
+def test_fine_tuning_on_jpegs_recovers_accuracy():
+    _, history = transfer.jpeg_finetuned()
+    before, after = history.points
+    assert after["test_accuracy"] > before["test_accuracy"] + 0.02

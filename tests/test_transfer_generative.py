@@ -88,6 +88,14 @@ def test_freeze_features_trains_only_the_head():
     assert torch.equal(model.bn1.running_mean, before)
 
 
+def test_keep_statistics_learns_every_weight_but_not_the_batchnorm_statistics():
+    model = models.CifarResNet(20).keep_statistics().train()
+    before = model.layer1[0].bn1.running_var.clone()
+    model(torch.randn(4, 3, 32, 32) * 5 + 3).sum().backward()
+    assert torch.equal(model.layer1[0].bn1.running_var, before)
+    assert all(p.grad is not None for p in model.parameters())
+
+
 def test_ants_model_methods():
     _weights_or_skip()
     assert not any(isinstance(m, nn.Identity) for m in transfer.ants_model("scratch").modules())
@@ -96,6 +104,8 @@ def test_ants_model_methods():
     finetune = transfer.ants_model("finetune")
     assert all(p.requires_grad for p in finetune.parameters())
     assert finetune.linear.out_features == 2
+    assert not finetune.train().layer2[0].bn1.training  # fine-tuning keeps the statistics
+    assert transfer.ants_model("scratch").train().bn1.training  # from scratch learns them
     with pytest.raises(ValueError, match="method"):
         transfer.ants_model("magic")
 

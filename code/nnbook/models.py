@@ -209,19 +209,28 @@ class CifarResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(self.features(x))
 
-    frozen = False
+    # True: every BatchNorm layer stays in eval mode while training (its statistics stay put)
+    statistics_kept = False
+
+    def keep_statistics(self) -> CifarResNet:
+        """Keep the BatchNorm layers' running means and variances as they are while training.
+
+        Fine-tuning on a few hundred photos in batches of 32 would otherwise replace the
+        statistics learnt from 50,000 images with noisy ones from each small batch.
+        """
+        self.statistics_kept = True
+        return self.train(self.training)
 
     def freeze_features(self) -> CifarResNet:
         """Train only the head ``linear``: the body's weights and BatchNorm statistics stay put."""
         for name, parameter in self.named_parameters():
             parameter.requires_grad = name.startswith("linear.")
-        self.frozen = True
-        return self.train(self.training)
+        return self.keep_statistics()
 
     def train(self, mode: bool = True) -> CifarResNet:
-        """As nn.Module.train, but a frozen body keeps its BatchNorm layers in eval mode."""
+        """As nn.Module.train, but kept statistics keep the BatchNorm layers in eval mode."""
         super().train(mode)
-        if self.frozen:
+        if self.statistics_kept:
             for module in self.modules():
                 if isinstance(module, nn.BatchNorm2d):
                     module.eval()
