@@ -13,7 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -110,13 +112,39 @@ def kernel_profile() -> Path:
     """
     directory = BUILD / "ipython"
     config = directory / "profile_default" / "ipython_kernel_config.py"
+    text = "c.IPKernelApp.capture_fd_output = False  # written by nnbook.build\n"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text("c.IPKernelApp.capture_fd_output = False  # written by nnbook.build\n")
+    if not config.exists() or config.read_text() != text:  # languages side by side read it
+        config.write_text(text)
     return directory
 
 
-def build_language(lang: str, chapters: list[str] | None = None) -> float:
-    """Build one language; returns the seconds it took, raises BuildError on failure."""
+def run_prefixed(command: list[str], env: dict, prefix: str | None) -> int:
+    """Run ``command``; with a ``prefix``, each output line is printed after it.
+
+    Languages built side by side would otherwise interleave their output mid-line, and a
+    failure message could not be told apart from the other language's progress.
+    """
+    if prefix is None:
+        return subprocess.run(command, cwd=REPO, env=env).returncode
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, errors="replace")
+    for line in process.stdout:
+        with _PRINT_LOCK:
+            print(f"{prefix} {line}", end="", flush=True)
+    return process.wait()
+
+
+_PRINT_LOCK = threading.Lock()
+
+
+def build_language(lang: str, chapters: list[str] | None = None,
+                   threads: int | None = None, prefix: str | None = None) -> float:
+    """Build one language; returns the seconds it took, raises BuildError on failure.
+
+    ``threads``: the OpenMP/PyTorch threads of its kernels (default: every core);
+    ``prefix``: put before each output line (languages built side by side).
+    """
     start = time.perf_counter()
     config = language_config(lang)
     out = output_dir(lang)
@@ -141,6 +169,8 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0",
                IPYTHONDIR=str(kernel_profile()))
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
         "--config", str(config), "--toc", str(toc),
@@ -153,16 +183,16 @@ def build_language(lang: str, chapters: list[str] | None = None) -> float:
           f" ({'every page read' if reread_all else 'changed pages read'})", flush=True)
     cache = out / "_build" / ".jupyter_cache"
     before = execution_report.snapshot(cache)
-    result = subprocess.run(command, cwd=REPO, env=env)
+    returncode = run_prefixed(command, env, prefix)
     report = failure_report(lang)
     stems = [entry["file"] for entry in yaml.safe_load(toc.read_text()).get("chapters", [])]
     rows = execution_report.page_rows(
         cache, {s: SOURCE / "book" / lang / f"{s}.md" for s in stems}, before)
     execution_report.write_language(BUILD, lang, rows, time.perf_counter() - start,
-                                    ok=result.returncode == 0 and not report)
-    if result.returncode != 0 or report:
+                                    ok=returncode == 0 and not report)
+    if returncode != 0 or report:
         raise BuildError(
-            f"the {lang!r} build failed (exit code {result.returncode})\n"
+            f"the {lang!r} build failed (exit code {returncode})\n"
             + (report or "see the warnings above")
         )
     marker.write_text(fingerprint)
@@ -287,21 +317,52 @@ def write_status_page() -> Path:
     return path
 
 
-def build(langs: list[str], chapters: list[str] | None = None) -> int:
-    """Build the given languages and the landing page; prints a summary of times."""
+def default_jobs() -> int:
+    """Languages built at once after the first: NNBOOK_JOBS, else one per core (at most 3)."""
+    value = os.environ.get("NNBOOK_JOBS")
+    if value is not None:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"NNBOOK_JOBS={value!r}: give a whole number of at least 1")
+        return int(value)
+    return max(1, min(3, os.cpu_count() or 1))
+
+
+def build(langs: list[str], chapters: list[str] | None = None,
+          jobs: int | None = None) -> int:
+    """Build the given languages and the landing page; prints a summary of times.
+
+    The first language builds alone, on every core: it trains whatever the shared results
+    cache lacks. The others then only load trained networks, and their pages (one Python
+    process each, mostly single-threaded) run ``jobs`` languages at a time, one thread each.
+    """
     i18n.compile_all()  # a broken or incomplete catalog stops the build here, file:line
+    jobs = jobs or default_jobs()
     times, failed = {}, []
-    for lang in langs:
+
+    def one(lang: str, parallel: bool) -> None:
         try:
-            times[lang] = build_language(lang, chapters)
+            times[lang] = build_language(
+                lang, chapters, threads=max(1, (os.cpu_count() or 1) // jobs) if parallel
+                else None, prefix=f"[{lang}]" if parallel else None)
         except BuildError as err:
             failed.append(lang)
-            print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
+            with _PRINT_LOCK:
+                print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
+
+    one(langs[0], parallel=False)
+    rest = langs[1:]
+    if jobs > 1 and len(rest) > 1:
+        print(f"[nnbook] building {', '.join(rest)}, {jobs} at a time", flush=True)
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(lambda lang: one(lang, parallel=True), rest))
+    else:
+        for lang in rest:
+            one(lang, parallel=False)
     write_landing_page()
     write_sitemap()
     write_status_page()
     execution_report.write_html(BUILD)
-    for lang, seconds in times.items():
+    for lang, seconds in sorted(times.items(), key=lambda item: langs.index(item[0])):
         print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")
     for saved in execution_report.load(BUILD):
         if saved["lang"] in langs:
