@@ -12,7 +12,9 @@ repository's chapters are never touched) and builds into a fresh NNBOOK_BUILD:
   prose    one paragraph of one language edited (budget 90 s, nothing executed)
   code     one chapter's code cells changed in every language (only that chapter executed,
            in each language)
-  parallel (with --parallel) cold again, two languages built at once in two processes
+  jobs J   (with --jobs J ...) every page executed again, the trained networks copied from
+           the cold build's results cache, with NNBOOK_JOBS=J: after the first language, J
+           languages at a time (J=1: one after another). What parallel building saves.
 
 Which pages ran is read from the build's execution report, i.e. from each language's
 jupyter-cache records (new records = executed). ``imports`` times a kernel start and the
@@ -40,14 +42,16 @@ ENV: dict[str, str] = {}  # with --head: the snapshot's package, catalogs and th
 BUDGETS = {"cold": 1200.0, "warm": 60.0, "prose": 90.0}
 
 
-def run_build(source: Path, build: Path, langs: list[str], chapters: list[str]) -> float:
+def run_build(source: Path, build: Path, langs: list[str], chapters: list[str],
+              **extra_env: str) -> float:
     """One ``python -m nnbook build``; returns seconds, raises with its output on failure."""
     command = [PY, "-m", "nnbook", "build"]
     for lang in langs:
         command += ["--lang", lang]
     for chapter in chapters:
         command += ["--chapter", chapter]
-    env = dict(os.environ, **ENV, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
+    env = dict(os.environ, **ENV, **extra_env, NNBOOK_SOURCE=str(source),
+               NNBOOK_BUILD=str(build))
     start = time.perf_counter()
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
     seconds = time.perf_counter() - start
@@ -55,28 +59,6 @@ def run_build(source: Path, build: Path, langs: list[str], chapters: list[str]) 
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
         raise SystemExit(f"build failed: {' '.join(command)}")
     return seconds
-
-
-def run_parallel(source: Path, build: Path, langs: list[str], chapters: list[str],
-                 jobs: int) -> float:
-    """The languages in ``jobs`` concurrent build processes (same NNBOOK_BUILD)."""
-    start = time.perf_counter()
-    pending, running = list(langs), []
-    env = dict(os.environ, **ENV, NNBOOK_SOURCE=str(source), NNBOOK_BUILD=str(build))
-    while pending or running:
-        while pending and len(running) < jobs:
-            command = [PY, "-m", "nnbook", "build", "--lang", pending.pop(0)]
-            for chapter in chapters:
-                command += ["--chapter", chapter]
-            running.append(subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, text=True))
-        for process in list(running):
-            if process.poll() is not None:
-                running.remove(process)
-                if process.returncode != 0:
-                    raise SystemExit(f"parallel build failed:\n{process.stderr.read()[-4000:]}")
-        time.sleep(0.5)
-    return time.perf_counter() - start
 
 
 def executed(build: Path, langs: list[str]) -> dict[str, list[str]]:
@@ -165,8 +147,8 @@ def main() -> int:
     parser.add_argument("--lang", action="append", help="languages (default: all four)")
     parser.add_argument("--chapter", action="append", help="chapters (default: all in _toc)")
     parser.add_argument("--code-chapter", help="the chapter whose code changes (default: first)")
-    parser.add_argument("--parallel", type=int, default=0,
-                        help="also a cold build with this many languages at once")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[],
+                        help="also rebuild every page (networks cached) with NNBOOK_JOBS=J")
     parser.add_argument("--skip", action="append", default=[],
                         help="leave out a scenario (imports, cold, warm, prose, code)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
@@ -251,15 +233,22 @@ def main() -> int:
                 wrong = {lang: pages for lang, pages in ran.items() if pages != [code_chapter]}
                 record("code", seconds, f"executed {wrong}, expected only {code_chapter}"
                        if wrong else None)
-            if args.parallel:
-                seconds = run_parallel(source, scratch / f"build-par-{run}", langs, chapters,
-                                       args.parallel)
-                record(f"cold, {args.parallel} languages at once", seconds)
+            for jobs in args.jobs:
+                pages_only = scratch / f"build-jobs{jobs}-{run}"
+                for cached in ("results", "data"):  # trained networks, decoded images
+                    if (build / cached).exists():
+                        shutil.copytree(build / cached, pages_only / cached)
+                seconds = run_build(source, pages_only, langs, chapters, NNBOOK_JOBS=str(jobs))
+                ran = executed(pages_only, langs)
+                missing = {lang: sorted(set(shown) - set(pages)) for lang, pages in ran.items()
+                           if set(shown) - set(pages)}
+                record(f"pages only (networks cached), NNBOOK_JOBS={jobs}", seconds,
+                       f"not executed: {missing}" if missing else None)
+                shutil.rmtree(pages_only, ignore_errors=True)
             if inputs_fingerprint() != fingerprint:
                 checks["cold"].append("package/catalogs changed during the run: not comparable")
             if not args.keep:
                 shutil.rmtree(build, ignore_errors=True)
-                shutil.rmtree(scratch / f"build-par-{run}", ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -46,3 +46,17 @@ def test_generated_digit_captions_say_what_was_asked_for_not_a_truth():
     assert plots.asked_and_judged("3", "5") == "bestilt: 3\nbedømt: 5"
     nnbook.setup("ko")
     assert plots.asked_and_judged("3", "5") == "요청: 3\n판정: 5"
+
+
+def test_transfer_methods_draws_the_larger_class_baseline_and_starts_at_zero():
+    nnbook.setup("sv")
+    results = {32: {"scratch": [0.5, 0.52], "frozen": [0.6, 0.62]},
+               96: {"scratch": [0.54, 0.55], "frozen": [0.73, 0.74]}}
+    names = {"scratch": "från grunden", "frozen": "frysta"}
+    fig = plots.transfer_methods(results, names, baseline=0.542)
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (0, 100)
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_ydata()[0] == 100 * 0.542
+    assert dotted[0].get_label() == "Alltid den större klassen"
+    plt.close(fig)

@@ -368,8 +368,7 @@ def domain_shift(reported: float, test_before: float, train_before: float, test_
         ax.text(bar.get_x() + bar.get_width() / 2, value + 0.6, number(value, 1), ha="center",
                 fontsize="small")
     ax.set_xticks(range(4), labels, fontsize="small")
-    low = 10 * int(min(values) // 10) - 10
-    ax.set_ylim(low, 100)
+    ax.set_ylim(0, 100)  # bars start at zero: a cut axis would make the gaps look larger
     ax.set_ylabel(_("Accuracy (%)"))
     ax.set_title(_("The same pretrained network on different copies of CIFAR-10"))
     _locale_ticks(ax.yaxis)
@@ -377,16 +376,18 @@ def domain_shift(reported: float, test_before: float, train_before: float, test_
     return fig
 
 
-def transfer_methods(results: dict, method_names: dict[str, str]):
+def transfer_methods(results: dict, method_names: dict[str, str],
+                     baseline: float | None = None):
     """Validation accuracy per method and input size: bars = mean, lines = spread, dots = seeds.
 
     ``results[size][method]`` is a list of accuracies (one per seed); names are translated.
+    ``baseline``: the accuracy of always answering the larger class, drawn as a dotted line.
     """
     import numpy as np
 
     sizes = sorted(results)
     methods = list(method_names)
-    fig, ax = plt.subplots(figsize=(6.8, 3.8))
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
     width = 0.8 / len(methods)
     colors = {"scratch": "tab:gray", "frozen": "tab:blue", "finetune": "tab:green"}
     for k, method in enumerate(methods):
@@ -399,11 +400,13 @@ def transfer_methods(results: dict, method_names: dict[str, str]):
             ax.plot([xi, xi], [r.min(), r.max()], color="black", linewidth=1.2)
             ax.scatter([xi] * len(r), r, color="black", s=9, zorder=3)
     ax.set_xticks(range(len(sizes)), [_("{size}×{size} pixels").format(size=s) for s in sizes])
-    ax.set_ylim(40, 100)
-    ax.axhline(50, color="grey", linestyle=":", linewidth=1)
+    ax.set_ylim(0, 100)
+    if baseline is not None:
+        ax.axhline(100 * baseline, color="black", linestyle=":", linewidth=1.2,
+                   label=_("Always the larger class"))
     ax.set_ylabel(_("Validation accuracy (%)"))
     ax.set_title(_("Ants or bees: three ways to train"))
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize="small")
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
     return fig
