@@ -20,9 +20,11 @@ from nnbook.core import device as default_device
 from nnbook.core import seed as set_seed
 from nnbook.train import History, TensorBatches, progress
 
-# 25 epochs took 4-5 minutes here (306 s in the cold CI build); the 7-minute budget only
+# 15 epochs: about 3 minutes here, and the judge's goals with room to spare (25 epochs took
+# 306 s for 98.3 % / 99.6 %, 12 epochs 157 s for 94.9 % / 98.6 %: seed 0, one run each; the
+# median of 3 seeds: scripts/bench_transfer_gen.py --parts vae). The 7-minute budget only
 # stops a much slower machine.
-VAE_RECIPE = {"latent": 16, "hidden": 512, "epochs": 25, "batch_size": 128, "lr": 2e-3,
+VAE_RECIPE = {"latent": 16, "hidden": 512, "epochs": 15, "batch_size": 128, "lr": 2e-3,
               "beta": 1.0, "budget_seconds": 420.0, "snapshots": (1, 3, 10), "seed": 0}
 
 

@@ -365,7 +365,7 @@ def domain_shift(reported: float, test_before: float, train_before: float, test_
     from nnbook.i18n import number
 
     for bar, value in zip(bars, values, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, value + 0.6, number(value, 1), ha="center",
+        ax.text(bar.get_x() + bar.get_width() / 2, value + 1.5, number(value, 1), ha="center",
                 fontsize="small")
     ax.set_xticks(range(4), labels, fontsize="small")
     ax.set_ylim(0, 100)  # bars start at zero: a cut axis would make the gaps look larger
