@@ -3,6 +3,8 @@
 ``python -m nnbook build`` builds every language into ``_build/html/<lang>/``;
 ``--lang ko`` builds one (a translator's preview). A failing or hanging cell fails the
 build and is reported with its language, page and cell; nothing is rendered silently.
+The first language builds alone (it trains what the results cache lacks); the others then
+build side by side (``NNBOOK_JOBS``).
 """
 
 from __future__ import annotations
@@ -373,6 +375,6 @@ def build(langs: list[str], chapters: list[str] | None = None,
         if saved["lang"] in langs:
             print(f"[nnbook] {execution_report.summary(saved)}")
     if failed:
-        print(f"[nnbook] FAILED: {', '.join(failed)}", file=sys.stderr)
+        print(f"[nnbook] FAILED: {', '.join(sorted(failed, key=langs.index))}", file=sys.stderr)
         return 1
     return 0
