@@ -13,8 +13,8 @@ repository's chapters are never touched) and builds into a fresh NNBOOK_BUILD:
   code     one chapter's code cells changed in every language (only that chapter executed,
            in each language)
   jobs J   (with --jobs J ...) every page executed again, the trained networks copied from
-           the cold build's results cache, with NNBOOK_JOBS=J: after the first language, J
-           languages at a time (J=1: one after another). What parallel building saves.
+           the cold build's results cache, with NNBOOK_JOBS=J: J languages at a time (J=1: one
+           after another). What parallel building saves.
 
 Which pages ran is read from the build's execution report, i.e. from each language's
 jupyter-cache records (new records = executed). ``imports`` times a kernel start and the

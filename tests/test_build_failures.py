@@ -62,8 +62,8 @@ def test_a_cell_that_hangs_is_killed_at_the_timeout_and_named(tmp_path):
 
 
 def test_languages_built_side_by_side_still_name_a_failing_cell(tmp_path):
-    """After the first language, the others build two at a time: a failure is still named,
-    the other languages still build, and each parallel line says which language wrote it."""
+    """Languages build two at a time: a failure is still named, the other languages still
+    build, and each parallel line says which language wrote it."""
     make_book(tmp_path, 'raise ValueError("kapotte cel")')
     for lang in ("da", "sv"):
         shutil.copytree(tmp_path / "book" / "nl", tmp_path / "book" / lang)
@@ -75,7 +75,7 @@ def test_languages_built_side_by_side_still_name_a_failing_cell(tmp_path):
         [sys.executable, "-m", "nnbook", "build", "--lang", "da", "--lang", "nl", "--lang", "sv"],
         env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 1
-    assert "building nl, sv, 2 at a time" in result.stdout
+    assert "building da, nl, sv, 2 at a time" in result.stdout
     assert "language 'nl', page '01-broken'" in result.stderr
     assert "FAILED: nl" in result.stderr
     assert any(line.startswith("[sv] ") for line in result.stdout.splitlines())

@@ -2,6 +2,7 @@
 
   build [--lang xx] [--chapter NN-slug]
                                  build the site (every language and chapter, or those named)
+  train [--chapter NN-slug]      train what the chapters load (build does it first)
   catalogs update                extract strings from code/ and update every .po
   catalogs check                 list untranslated and fuzzy entries (file:line)
   catalogs compile               check and compile every catalog
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="build only this language (repeatable)")
     b.add_argument("--chapter", action="append",
                    help="build only this chapter, e.g. 01-tensors (repeatable; a preview)")
+    t = sub.add_parser("train", help="train the networks the chapters load")
+    t.add_argument("--chapter", action="append", help="only what this chapter loads")
     c = sub.add_parser("catalogs", help="translators' catalogs")
     c.add_argument("action", choices=["update", "check", "compile"])
     sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return build.build(args.lang or list(i18n.LANGUAGES), args.chapter)
+        if args.command == "train":
+            from nnbook import pretrain
+
+            return pretrain.main(args.chapter)
         if args.command == "status":
             from nnbook import status
 

@@ -3,8 +3,8 @@
 ``python -m nnbook build`` builds every language into ``_build/html/<lang>/``;
 ``--lang ko`` builds one (a translator's preview). A failing or hanging cell fails the
 build and is reported with its language, page and cell; nothing is rendered silently.
-The first language builds alone (it trains what the results cache lacks); the others then
-build side by side (``NNBOOK_JOBS``).
+The networks the chapters load are trained first, on every core (``nnbook.pretrain``); the
+languages then build side by side (``NNBOOK_JOBS``), their pages only loading them.
 """
 
 from __future__ import annotations
@@ -111,14 +111,69 @@ def kernel_profile() -> Path:
     (``capture_fd_output``) and shows it in the page: the training progress bars, which
     ``nnbook.train`` writes to ``sys.__stderr__`` for the console, ended up in the pages of
     the language that trained. Python-level ``print``s and warnings still reach the page.
+    The kernel's own log shows errors only.
     """
     directory = BUILD / "ipython"
     config = directory / "profile_default" / "ipython_kernel_config.py"
-    text = "c.IPKernelApp.capture_fd_output = False  # written by nnbook.build\n"
+    text = ("# written by nnbook.build\n"
+            "c.IPKernelApp.capture_fd_output = False\n"
+            # Each kernel warned that its local TCP socket is unencrypted (36 console lines
+            # a build); its own errors still show.
+            "c.IPKernelApp.log_level = 'ERROR'\n")
     config.parent.mkdir(parents=True, exist_ok=True)
     if not config.exists() or config.read_text() != text:  # languages side by side read it
         config.write_text(text)
     return directory
+
+
+def kernel_env(threads: int | None = None) -> dict[str, str]:
+    """The environment of the build's Python processes (page kernels, the trainer)."""
+    # OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads made a 2-thread step up to 13x slower
+    # whenever another process shared the two cores.
+    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    return env
+
+
+def _results_state(trainings: list[str]) -> str:
+    """What the results cache holds for these trainings: the inputs and every entry file."""
+    folder = BUILD / "results"
+    files = sorted(folder.glob("*.pt")) + sorted(folder.glob("*.json"))
+    entries = [f"{f.name} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files]
+    gpu = shutil.which("nvidia-smi") is not None  # CUDA-trained entries have other keys
+    return hashlib.sha256("\n".join([inputs_fingerprint(), str(gpu), *trainings, *entries])
+                          .encode()).hexdigest()
+
+
+def pretrain(chapters: list[str] | None) -> float:
+    """Train what the chapters' pages load (``nnbook.pretrain``), before any page runs.
+
+    Skipped (no torch import, no weights loaded) when the same package already trained the
+    same list and no entry of the results cache changed since: a warm rebuild stays fast.
+    """
+    start = time.perf_counter()
+    stems = chapters or [e["file"] for e in
+                         yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
+                         .get("chapters", [])]
+    from nnbook import pretrain as networks
+
+    labels = [t.label() for t in networks.trainings(stems)]
+    if not labels:
+        return 0.0
+    stamp = BUILD / "results" / "pretrained.sha256"
+    if stamp.exists() and stamp.read_text() == _results_state(labels):
+        print(f"[nnbook] the {len(labels)} networks these chapters load are trained", flush=True)
+        return time.perf_counter() - start
+    stamp.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "nnbook", "train",
+               *(arg for stem in stems for arg in ("--chapter", stem))]
+    print(f"[nnbook] training what {len(stems)} chapters load (nnbook.pretrain)", flush=True)
+    if run_prefixed(command, kernel_env(), None) != 0:
+        raise BuildError("training the book's networks failed (python -m nnbook train, above)")
+    stamp.write_text(_results_state(labels))
+    return time.perf_counter() - start
 
 
 def run_prefixed(command: list[str], env: dict, prefix: str | None) -> int:
@@ -166,13 +221,9 @@ def build_language(lang: str, chapters: list[str] | None = None,
     reports = out / "_build" / "html" / "reports"
     if reports.exists():
         shutil.rmtree(reports)  # only this build's failures count
-    # OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads made a 2-thread step up to 13x slower
-    # whenever another process shared the two cores.
-    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0",
-               IPYTHONDIR=str(kernel_profile()))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if threads:
-        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    # NNBOOK_CACHED_ONLY: pages load what pretrain() trained; a page that would train
+    # something it does not list fails (nnbook.pretrain says where to add it).
+    env = kernel_env(threads) | {"IPYTHONDIR": str(kernel_profile()), "NNBOOK_CACHED_ONLY": "1"}
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
         "--config", str(config), "--toc", str(toc),
@@ -338,9 +389,9 @@ def build(langs: list[str], chapters: list[str] | None = None,
           jobs: int | None = None) -> int:
     """Build the given languages and the landing page; prints a summary of times.
 
-    The first language builds alone, on every core: it trains whatever the shared results
-    cache lacks. The others then only load trained networks, and their pages (one Python
-    process each, mostly single-threaded) run ``jobs`` languages at a time, one thread each.
+    First the networks the chapters load are trained (``nnbook.pretrain``; cached ones are
+    only checked). Then the pages only load them, and the languages (one Python process
+    each, mostly single-threaded) build ``jobs`` at a time, one thread each.
     """
     i18n.compile_all()  # a broken or incomplete catalog stops the build here, file:line
     jobs = jobs or default_jobs()
@@ -356,19 +407,23 @@ def build(langs: list[str], chapters: list[str] | None = None,
             with _PRINT_LOCK:
                 print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
 
-    one(langs[0], parallel=False)
-    rest = langs[1:]
-    if jobs > 1 and len(rest) > 1:
-        print(f"[nnbook] building {', '.join(rest)}, {jobs} at a time", flush=True)
+    try:
+        trained = pretrain(chapters)
+    except BuildError as err:
+        print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
+        return 1
+    if jobs > 1 and len(langs) > 1:
+        print(f"[nnbook] building {', '.join(langs)}, {jobs} at a time", flush=True)
         with ThreadPoolExecutor(jobs) as pool:
-            list(pool.map(lambda lang: one(lang, parallel=True), rest))
+            list(pool.map(lambda lang: one(lang, parallel=True), langs))
     else:
-        for lang in rest:
+        for lang in langs:
             one(lang, parallel=False)
     write_landing_page()
     write_sitemap()
     write_status_page()
     execution_report.write_html(BUILD)
+    print(f"[nnbook] networks trained (or found in the cache) in {trained:.1f} s")
     for lang, seconds in sorted(times.items(), key=lambda item: langs.index(item[0])):
         print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")
     for saved in execution_report.load(BUILD):

@@ -110,8 +110,10 @@ def trained(
     with _locked(weights):
         saved = _complete_entry(weights, record)
         if saved is None and cached_only:
-            raise LookupError(f"no trained {name!r} ({weights.name}) in {weights.parent}, and "
-                              "NNBOOK_CACHED_ONLY=1 forbids training it: build the book first")
+            raise LookupError(
+                f"no trained {name!r} ({weights.name}) in {weights.parent}, and "
+                "NNBOOK_CACHED_ONLY=1 forbids training it here. The build trains first what "
+                "nnbook.pretrain.BY_CHAPTER lists for a chapter: list this network there.")
         if saved is not None:
             model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
             history = History.from_dict(saved)

@@ -1,0 +1,124 @@
+"""Train what the chapters load, before any page runs: ``python -m nnbook train``.
+
+``nnbook.build`` calls it first, for the chapters it builds, and then runs every language's
+pages side by side with ``NNBOOK_CACHED_ONLY=1``: a page that asks for a network missing
+here fails loudly instead of training it (slowly, on one shared thread) in the middle of a
+page. Two kinds of training:
+
+- ``alone``: its time is part of what the page teaches (LeNet's 60-second budget, our
+  CIFAR-10 network's 6 minutes), so it runs by itself, on every core;
+- the rest are independent small networks that use two cores poorly; they run in
+  ``NNBOOK_TRAIN_WORKERS`` processes at once (default: one per core), one thread each.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+
+@dataclass(frozen=True)
+class Training:
+    """One call that fills the results cache, e.g. ``transfer.ants_bees("frozen", seed=1)``."""
+
+    function: str  # "module.function" inside nnbook
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict, hash=False)
+    alone: bool = False
+
+    def label(self) -> str:
+        args = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.function}({', '.join(args)})"
+
+    def run(self) -> float:
+        """Train (or find in the cache); the seconds it took."""
+        module, name = self.function.rsplit(".", 1)
+        start = time.perf_counter()
+        getattr(importlib.import_module(f"nnbook.{module}"), name)(*self.args, **self.kwargs)
+        return time.perf_counter() - start
+
+
+LENET = Training("zoo.lenet_mnist", alone=True)
+# Chapter 8 trains every method at 32 and 96 px with seeds 0-2 (its figure's loop).
+ANTS = [Training("transfer.ants_bees", (method,), {"size": size, "seed": seed})
+        for size in (96, 32) for method in ("scratch", "finetune", "frozen")
+        for seed in (0, 1, 2)]
+
+# What each chapter's pages load; a chapter that trains nothing is not listed.
+BY_CHAPTER: dict[str, list[Training]] = {
+    "06-lenet": [LENET],
+    "07-cifar10": [Training("zoo.cifar_net", alone=True), Training("zoo.tutorial_net")],
+    "08-transfer": [Training("transfer.jpeg_finetuned"), *ANTS],
+    "09-generating-digits": [LENET, Training("generative.digit_vae")],
+}
+
+
+def trainings(chapters: list[str] | None = None) -> list[Training]:
+    """The trainings the named chapters (default: all) need, each once, longest first."""
+    wanted = [t for chapter, listed in BY_CHAPTER.items()
+              if chapters is None or chapter in chapters for t in listed]
+    unique = list(dict.fromkeys((t.function, t.args, tuple(t.kwargs.items()), t.alone)
+                                for t in wanted))
+    found = [Training(f, a, dict(k), alone) for f, a, k, alone in unique]
+    # The VAE first: it is the longest of the rest and would otherwise finish last, alone.
+    return sorted(found, key=lambda t: (not t.alone, t.function != "generative.digit_vae"))
+
+
+def default_workers() -> int:
+    value = os.environ.get("NNBOOK_TRAIN_WORKERS")
+    if value is not None:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"NNBOOK_TRAIN_WORKERS={value!r}: give a whole number of at least 1")
+        return int(value)
+    return os.cpu_count() or 1
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _run(training: Training) -> tuple[str, float]:
+    return training.label(), training.run()
+
+
+def train(chapters: list[str] | None = None, workers: int | None = None) -> dict[str, float]:
+    """Run the trainings the chapters need; {label: seconds}. Cached ones take a moment."""
+    todo = trainings(chapters)
+    if not todo:
+        return {}
+    import torch
+
+    workers = workers or default_workers()
+    if torch.cuda.is_available():
+        workers = 1  # one GPU: one training at a time
+    seconds: dict[str, float] = {}
+    for training in [t for t in todo if t.alone]:
+        seconds[training.label()] = training.run()
+        print(f"[train] {training.label()}: {seconds[training.label()]:.1f} s", flush=True)
+    rest = [t for t in todo if not t.alone]
+    if workers == 1 or len(rest) < 2:
+        for training in rest:
+            seconds[training.label()] = training.run()
+            print(f"[train] {training.label()}: {seconds[training.label()]:.1f} s", flush=True)
+    else:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                                 initializer=_one_thread) as pool:
+            for label, took in pool.map(_run, rest):
+                seconds[label] = took
+                print(f"[train] {label}: {took:.1f} s ({workers} at a time)", flush=True)
+    return seconds
+
+
+def main(chapters: list[str] | None = None) -> int:
+    start = time.perf_counter()
+    seconds = train(chapters)
+    print(f"[train] {len(seconds)} trainings ready in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr, flush=True)
+    return 0
