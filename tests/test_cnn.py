@@ -218,3 +218,24 @@ def test_cifar_sgd_settings_restate_airbench_for_the_mean_loss():
     assert sgd["bias_lr"] * sgd["bias_weight_decay"] == pytest.approx(0.0153 * 1024 / scale)
     half = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | {"batch_size": 512, "momentum": 0.85})
     assert half["lr"] == pytest.approx(sgd["lr"] / 2)
+
+
+def test_progressive_resizing_shows_small_images_first_then_full_size():
+    """The first ``small_epochs`` train on downscaled images; the rest, and the test, at 32 px."""
+    g = torch.Generator().manual_seed(0)
+    split = data.ImageSplit(X_train=torch.randint(0, 256, (512, 3, 32, 32), generator=g,
+                                                  dtype=torch.uint8),
+                            y_train=torch.randint(0, 10, (512,), generator=g),
+                            X_test=torch.randint(0, 256, (64, 3, 32, 32), generator=g,
+                                                 dtype=torch.uint8),
+                            y_test=torch.randint(0, 10, (64,), generator=g),
+                            classes=[str(c) for c in range(10)])
+    recipe = zoo.CIFAR_RECIPE | {"epochs": 3, "small_epochs": 2, "small_size": 24,
+                                 "batch_size": 256, "whiten_images": 64, "bf16": False,
+                                 "budget_seconds": None}
+    model = models.CifarNet(recipe["widths"])
+    seen: list[int] = []
+    model.whiten.register_forward_hook(
+        lambda m, args, out: seen.append(args[0].shape[-1]) if m.training else None)
+    zoo.train_cifar_net(model, split, recipe, torch.device("cpu"))
+    assert seen == [24, 24, 24, 24, 32, 32]  # 2 batches per epoch
