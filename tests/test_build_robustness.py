@@ -7,6 +7,7 @@ Small temporary books are built as in test_build_failures.py (NNBOOK_SOURCE/NNBO
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -141,3 +142,7 @@ def test_the_execution_report_covers_every_built_page_and_is_linked():
         for chapter in chapters:
             assert f'href="{lang}/{chapter}.html"' in text
     assert 'href="execution-report.html"' in (BUILD / "html" / "index.html").read_text()
+    from nnbook import pretrain
+
+    for training in pretrain.trainings():  # the networks trained before the pages ran
+        assert f"<code>{html.escape(training.label())}</code>" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 from torch import nn
@@ -125,11 +127,40 @@ def test_time_budget_stops_training_and_drives_the_schedule():
     assert 0.3 <= history.train_seconds < 10.0  # generous: a busy machine slows each step
     assert history.steps < 10_000 * 8  # stopped by the budget, not the epochs
     assert seen == sorted(seen) and 0 <= seen[0] < 0.1 and 0.9 < seen[-1] <= 1
+    assert history.clock_paced
     # by steps: 2 epochs of 8 batches: progress 0, 1/16, ..., 15/16
     seen.clear()
-    fit(net, lambda e: TensorBatches(X, y, 8, seed=e), optimizer, nn.CrossEntropyLoss(), 2,
-        device=torch.device("cpu"), schedule=schedule)
-    assert seen == [i / 16 for i in range(16)]
+    history = fit(net, lambda e: TensorBatches(X, y, 8, seed=e), optimizer,
+                  nn.CrossEntropyLoss(), 2, device=torch.device("cpu"), schedule=schedule)
+    assert seen == [i / 16 for i in range(16)] and not history.clock_paced
+
+
+class SlowStart:
+    """8 batches; the very first one takes 0.25 s (as a first step setting up kernels does)."""
+
+    def __init__(self, X, y, epoch):
+        self.batches, self.slow = list(TensorBatches(X, y, 8, seed=epoch)), epoch == 0
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for i, batch in enumerate(self.batches):
+            if self.slow and i == 0:
+                time.sleep(0.25)
+            yield batch
+
+
+def test_a_slow_first_step_does_not_change_the_schedule_of_a_run_that_keeps_pace():
+    """After the slow first step the clock leads (0.25 s of a 5 s budget spent, 1/32 of the
+    steps done), within the grace: the schedule follows the steps, the run is reproducible."""
+    X, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    net = nn.Linear(4, 2)
+    seen: list[float] = []
+    history = fit(net, lambda e: SlowStart(X, y, e), torch.optim.SGD(net.parameters(), lr=0.1),
+                  nn.CrossEntropyLoss(), 4, device=torch.device("cpu"), budget_seconds=5.0,
+                  schedule=lambda p: seen.append(p) or 1.0)
+    assert seen == [i / 32 for i in range(32)] and not history.clock_paced
 
 
 def test_evaluate_every_records_points_with_training_time():
@@ -239,3 +270,29 @@ def test_progressive_resizing_shows_small_images_first_then_full_size():
         lambda m, args, out: seen.append(args[0].shape[-1]) if m.training else None)
     zoo.train_cifar_net(model, split, recipe, torch.device("cpu"))
     assert seen == [24, 24, 24, 24, 32, 32]  # 2 batches per epoch
+
+
+def test_test_logits_are_computed_once_per_build_and_recomputed_when_damaged(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
+    torch.manual_seed(0)
+    net = models.CifarNet().eval()
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+    cpu = torch.device("cpu")
+    calls = []
+    monkeypatch.setattr(zoo, "predict", lambda *a, **k: calls.append(1) or torch.ones(8, 10))
+    plain = zoo.cifar_logits(net, images, cpu)
+    both = zoo.cifar_logits(net, images, cpu, flip=True)  # the plain pass comes from the cache
+    assert len(calls) == 2 and torch.equal(both, 2 * plain)
+    zoo.cifar_logits(net, images, cpu, flip=True)
+    assert len(calls) == 2
+    with torch.no_grad():
+        net.head.weight.add_(1)  # other weights: another entry
+    zoo.cifar_logits(net, images, cpu)
+    assert len(calls) == 3
+    for entry in (tmp_path / "results" / "computed").glob("*.pt"):
+        entry.write_bytes(b"damaged")
+    zoo.cifar_logits(net, images, cpu)
+    assert len(calls) == 4
+    zoo.cifar_logits(net, images, cpu, cache=False)
+    assert len(calls) == 5

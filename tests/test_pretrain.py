@@ -48,7 +48,7 @@ def test_only_the_named_chapters():
     assert [t.label() for t in pretrain.trainings(["09-generating-digits"])] == [
         "zoo.lenet_mnist()", "generative.digit_vae()"]
     assert pretrain.trainings(["01-tensors"]) == []
-    assert pretrain.train(["01-tensors"]) == {}
+    assert pretrain.train(["01-tensors"]) == []
 
 
 def test_workers_from_the_environment(monkeypatch):
@@ -62,7 +62,9 @@ def test_workers_from_the_environment(monkeypatch):
 def test_the_rest_run_in_worker_processes_and_failures_surface(monkeypatch):
     monkeypatch.setattr(pretrain, "BY_CHAPTER", {"x": [
         pretrain.Training("core.seed", (1,)), pretrain.Training("core.seed", (2,))]})
-    assert set(pretrain.train(["x"], workers=2)) == {"core.seed(1)", "core.seed(2)"}
+    rows = pretrain.train(["x"], workers=2)
+    assert [r["label"] for r in rows] == ["core.seed(1)", "core.seed(2)"]
+    assert not any(r["trained"] for r in rows)  # nothing went through nnbook.results
     monkeypatch.setattr(pretrain, "BY_CHAPTER", {"x": [
         pretrain.Training("core.seed", (1,)), pretrain.Training("core.no_such_function")]})
     with pytest.raises(AttributeError, match="no_such_function"):

@@ -31,16 +31,19 @@ def test_our_cifar_net_keeps_the_accuracy_it_reached():
 
 
 def test_our_cifar_net_reaches_85_percent_within_6_minutes():
-    """Issue #4's target. It needs the recipe's 9 epochs within the budget: a machine too slow
-    for that is reported as a skip with the steps it managed, not passed and not hidden."""
+    """Issue #4's target, for the recipe as written: 9 epochs in step with the budget. On a
+    machine that could not keep that pace the clock took over the schedule (and maybe cut the
+    run); that is reported as a skip naming the steps and accuracy reached, never a pass."""
     _, history = zoo.cifar_net()
     recipe = zoo.CIFAR_RECIPE
     assert history.train_seconds <= recipe["budget_seconds"] + 5  # one step may overrun
     planned = len(data.cifar10().y_train) // recipe["batch_size"] * recipe["epochs"]
-    if history.steps < planned:
-        pytest.skip(f"the {recipe['budget_seconds']:.0f}-s budget ended training after "
-                    f"{history.steps} of {planned} steps: this CPU is slower than the one the "
-                    f"recipe was measured on ({100 * history.epochs[-1]['test_accuracy']:.2f} %)")
+    if history.clock_paced:
+        pytest.skip(f"this CPU did not keep the recipe's pace: the {recipe['budget_seconds']:.0f}"
+                    f"-s budget set the schedule; {history.steps} of {planned} steps in "
+                    f"{history.train_seconds:.0f} s, "
+                    f"{100 * history.epochs[-1]['test_accuracy']:.2f} %")
+    assert history.steps == planned
     assert history.epochs[-1]["test_accuracy"] >= 0.85
 
 

@@ -14,12 +14,13 @@ page. Two kinds of training:
 from __future__ import annotations
 
 import importlib
+import json
 import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,16 @@ class Training:
         args = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"{self.function}({', '.join(args)})"
 
-    def run(self) -> float:
-        """Train (or find in the cache); the seconds it took."""
+    def run(self) -> dict:
+        """Train (or find in the cache): its label, the seconds it took, whether it trained."""
+        from nnbook import results
+
         module, name = self.function.rsplit(".", 1)
+        before = len(results.TRAINED_HERE)
         start = time.perf_counter()
         getattr(importlib.import_module(f"nnbook.{module}"), name)(*self.args, **self.kwargs)
-        return time.perf_counter() - start
+        return {"label": self.label(), "seconds": round(time.perf_counter() - start, 1),
+                "alone": self.alone, "trained": len(results.TRAINED_HERE) > before}
 
 
 LENET = Training("zoo.lenet_mnist", alone=True)
@@ -84,41 +89,60 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def _run(training: Training) -> tuple[str, float]:
-    return training.label(), training.run()
+def _run(training: Training) -> dict:
+    return training.run()
 
 
-def train(chapters: list[str] | None = None, workers: int | None = None) -> dict[str, float]:
-    """Run the trainings the chapters need; {label: seconds}. Cached ones take a moment."""
+def _show(row: dict, workers: int = 1) -> None:
+    how = "trained" if row["trained"] else "in the cache"
+    side = f", {workers} at a time" if workers > 1 and not row["alone"] else ""
+    print(f"[train] {row['label']}: {how}, {row['seconds']:.1f} s{side}", flush=True)
+
+
+def train(chapters: list[str] | None = None, workers: int | None = None) -> list[dict]:
+    """Run the trainings the chapters need; a row per training (label, seconds, trained)."""
     todo = trainings(chapters)
     if not todo:
-        return {}
+        return []
     import torch
 
     workers = workers or default_workers()
     if torch.cuda.is_available():
         workers = 1  # one GPU: one training at a time
-    seconds: dict[str, float] = {}
+    rows = []
     for training in [t for t in todo if t.alone]:
-        seconds[training.label()] = training.run()
-        print(f"[train] {training.label()}: {seconds[training.label()]:.1f} s", flush=True)
+        rows.append(training.run())
+        _show(rows[-1])
     rest = [t for t in todo if not t.alone]
     if workers == 1 or len(rest) < 2:
         for training in rest:
-            seconds[training.label()] = training.run()
-            print(f"[train] {training.label()}: {seconds[training.label()]:.1f} s", flush=True)
+            rows.append(training.run())
+            _show(rows[-1])
     else:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
                                  initializer=_one_thread) as pool:
-            for label, took in pool.map(_run, rest):
-                seconds[label] = took
-                print(f"[train] {label}: {took:.1f} s ({workers} at a time)", flush=True)
-    return seconds
+            for row in pool.map(_run, rest):
+                rows.append(row)
+                _show(row, workers)
+    return rows
+
+
+def write_report(rows: list[dict], seconds: float, workers: int) -> Path:
+    """``<build>/training-report.json``, shown on the execution report page."""
+    from nnbook import results
+
+    path = results.results_dir().parent / "training-report.json"
+    data = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(seconds, 1),
+            "workers": workers, "trainings": rows}
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    return path
 
 
 def main(chapters: list[str] | None = None) -> int:
     start = time.perf_counter()
-    seconds = train(chapters)
-    print(f"[train] {len(seconds)} trainings ready in {time.perf_counter() - start:.1f} s",
-          file=sys.stderr, flush=True)
+    rows = train(chapters)
+    took = time.perf_counter() - start
+    write_report(rows, took, default_workers())
+    print(f"[train] {len(rows)} networks ready ({sum(r['trained'] for r in rows)} trained) "
+          f"in {took:.1f} s", flush=True)
     return 0

@@ -5,7 +5,8 @@ The data comes from each language's jupyter-cache database (``list_cache_records
 page, its execution seconds). Pages whose record appeared during this build were executed;
 the others came from the cache (their seconds are those of the run that cached them).
 Written as ``<build>/report/<lang>.json`` per language and rendered, for every language
-built so far, as ``<build>/html/execution-report.html`` (linked from the landing page).
+built so far, as ``<build>/html/execution-report.html`` (linked from the landing page), after
+the networks ``nnbook.pretrain`` trained before the pages ran.
 """
 
 from __future__ import annotations
@@ -80,6 +81,28 @@ def summary(report: dict) -> str:
             f"build {report['build_seconds']:.1f} s")
 
 
+def trainings_section(build: Path) -> str:
+    """The networks trained before the pages ran (``<build>/training-report.json``)."""
+    path = build / "training-report.json"
+    if not path.exists():
+        return ""
+    esc = html.escape
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    rows = "\n".join(
+        f"<tr><td><code>{esc(t['label'])}</code></td>"
+        f"<td class=\"{'executed' if t['trained'] else 'cached'}\">"
+        f"{'trained' if t['trained'] else 'cached'}"
+        f"{' (alone)' if t['alone'] else ''}</td>"
+        f"<td class=\"num\">{t['seconds']:.1f}</td></tr>" for t in saved["trainings"])
+    return ("<section><h2>Networks</h2>\n"
+            f"<p>Trained before any page ran (<code>python -m nnbook train</code>), "
+            f"{saved['seconds']:.1f} s in all; finished {esc(saved['finished'])}. The ones "
+            f"marked alone had both cores; the others ran {saved['workers']} at a time, one "
+            "thread each.</p>\n"
+            "<table><thead><tr><th>network</th><th>that run</th><th>seconds</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody></table></section>")
+
+
 def write_html(build: Path) -> Path:
     """``<build>/html/execution-report.html``: a table per language, slowest page first."""
     esc = html.escape
@@ -97,6 +120,7 @@ def write_html(build: Path) -> Path:
             f"<p>{esc(summary(report))}; finished {esc(report['finished'])}</p>\n"
             "<table><thead><tr><th>page</th><th>this build</th><th>seconds</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table></section>")
+    sections.insert(0, trainings_section(build))
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,7 +1,7 @@
 """Trained networks, kept between pages: a network is trained once per build, not per language.
 
 An entry is keyed by everything that determines the weights: the model's and the training
-function's source code, the hyper-parameters and data fingerprint the caller passes, the
+function's source code, that of the training loop (``nnbook.train``), the hyper-parameters and data fingerprint the caller passes, the
 torch version and the device type. It stores the weights, the history and the original
 training time (so a page that loads a cached network still states how long training took).
 Entries live in ``_build/results/`` (``NNBOOK_BUILD`` moves it), are written atomically
@@ -24,6 +24,7 @@ from torch import nn
 
 from nnbook.core import device as default_device
 from nnbook.i18n import REPO
+from nnbook import train as train_module
 from nnbook.train import History
 
 
@@ -48,12 +49,17 @@ def fingerprint(name: str, model: nn.Module, train: Callable, key: dict, dev: to
         "name": name,
         "model": _source(type(model)),
         "train": _source(train),
+        "loop": _source(train_module),  # fit() and its schedule: shared by every training
         "key": key,
         "torch": torch.__version__,
         "device": dev.type,
     }
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+# The entries this process trained (not loaded): nnbook.pretrain reports which were new.
+TRAINED_HERE: list[str] = []
 
 
 @contextmanager
@@ -119,6 +125,7 @@ def trained(
             history = History.from_dict(saved)
         else:
             history = train(model)
+            TRAINED_HERE.append(weights.name)
             state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
             _write_atomic(weights, lambda p: torch.save(state, p))
             # The record is written last and names the weights' sha256: an entry is complete
@@ -129,3 +136,35 @@ def trained(
                                                           encoding="utf-8"))
     model.to(dev).eval()
     return model, history
+
+
+def weights_digest(model: nn.Module) -> str:
+    """A short sha256 of a model's state (names, shapes and values)."""
+    digest = hashlib.sha256()
+    for name, value in model.state_dict().items():
+        digest.update(f"{name} {tuple(value.shape)} {value.dtype}".encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:20]
+
+
+def computed(name: str, key: dict, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """A tensor computed once per build and shared by the languages, e.g. a trained network's
+    logits for the 10,000 test images (chapter 7 evaluates two networks, three passes).
+
+    ``key`` names everything the result depends on (a weights digest, the images' digest).
+    Kept under ``results/computed/``; a damaged file is computed again, never trusted.
+    """
+    blob = json.dumps({"name": name, "key": key, "torch": torch.__version__},
+                      sort_keys=True, default=str).encode()
+    path = results_dir() / "computed" / f"{name}-{hashlib.sha256(blob).hexdigest()[:20]}.pt"
+    path.parent.mkdir(exist_ok=True)
+    with _locked(path):
+        try:
+            return torch.load(path, weights_only=True)
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - a damaged or half-written file: compute again
+            path.unlink(missing_ok=True)
+        value = compute().detach().cpu()
+        _write_atomic(path, lambda p: torch.save(value, p))
+        return value

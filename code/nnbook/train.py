@@ -28,6 +28,9 @@ class History:
     steps: int = 0  # optimizer steps taken
     points: list[dict] = field(default_factory=list)  # evaluations every N steps (if asked)
     device: str = "cpu"
+    # True when the time budget, not the step count, set the schedule at some step (or ended
+    # the run): the machine was slower than the recipe's pace, so its result is not the recipe's.
+    clock_paced: bool = False
     from_cache: bool = False
 
     def column(self, name: str) -> list[float]:
@@ -45,7 +48,7 @@ class History:
     @classmethod
     def from_dict(cls, data: dict) -> History:
         """A history read back from a results record (extra keys there are ignored)."""
-        names = {"epochs", "train_seconds", "device", "steps", "points"}
+        names = {"epochs", "train_seconds", "device", "steps", "points", "clock_paced"}
         return cls(**{k: v for k, v in data.items() if k in names}, from_cache=True)
 
 
@@ -86,6 +89,9 @@ def progress(total: int | None, desc: str):
                 dynamic_ncols=True)
 
 
+CLOCK_GRACE = 0.05  # the share of a time budget the clock may lead the steps by (see fit)
+
+
 def fit(
     model: nn.Module,
     batches: Callable[[int], Batches],
@@ -110,9 +116,11 @@ def fit(
 
     ``budget_seconds`` stops training when that much training time is spent, even mid-epoch.
     ``schedule(progress)`` multiplies every group's initial learning rate before each step;
-    progress runs from 0 to 1 and is the larger of the share of steps done (``batches(epoch)``
-    must then have a length) and the share of the time budget spent. So the run is
-    deterministic when the machine is fast enough, and ends on time when it is not.
+    progress runs from 0 to 1 and is the share of steps done (``batches(epoch)`` must then
+    have a length), unless the share of the time budget spent runs ahead of it by more than
+    ``CLOCK_GRACE`` (shrinking to 0 at the end): then the clock sets it. So the run is
+    deterministic when the machine keeps pace (``history.clock_paced`` stays False), and
+    ends on time, its learning rate decayed, when it does not.
     """
     model.to(device)
     history = History(device=device.type)
@@ -123,12 +131,20 @@ def fit(
     out_of_time = False
 
     def progress_now() -> float:
-        shares = [step / total_steps] if total_steps else []
+        by_steps = step / total_steps if total_steps else None
+        by_clock = None
         if budget_seconds:
-            shares.append(trained / budget_seconds)
-        if not shares:
+            # The clock takes over only when it is ahead by more than a grace that shrinks to 0
+            # at the end: a slow first step (kernels being set up) must not change the schedule
+            # of a machine that keeps pace, so such a run is the same every time.
+            spent = trained / budget_seconds
+            by_clock = spent - CLOCK_GRACE * (1 - spent)
+        if by_steps is None and by_clock is None:
             raise ValueError("a schedule needs sized batches or a time budget")
-        return min(1.0, max(shares))
+        if by_clock is not None and (by_steps is None or by_clock > by_steps):
+            history.clock_paced = True
+            return min(1.0, by_clock)
+        return min(1.0, by_steps)
 
     def record(epoch: float) -> None:
         row = {"epoch": epoch, "step": step, "loss": total / max(count, 1), "seconds": trained}
@@ -170,6 +186,7 @@ def fit(
                 start = now
                 out_of_time = budget_seconds is not None and trained >= budget_seconds
                 if out_of_time:
+                    history.clock_paced = True
                     break
                 if evaluate_every and step % evaluate_every == 0 and i + 1 != size:
                     record(epoch + (i + 1) / size if size else epoch + 1)

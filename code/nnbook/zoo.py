@@ -232,21 +232,34 @@ def shift(images: torch.Tensor, generator: torch.Generator, pad: int) -> torch.T
 
 
 def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device, *,
-                 flip: bool = False, norm=(CIFAR_MEAN, CIFAR_STD)) -> torch.Tensor:
-    """Logits for uint8 images; ``flip=True`` adds those of the mirrored images (TTA)."""
-    ours = not isinstance(model, models.TutorialNet)
-    mixed = ours and bf16_is_fast(device)
-    x = normalize(images, *norm)
-    if ours:
-        x = x.contiguous(memory_format=torch.channels_last)
-    logits = predict(model, x, device=device, mixed_precision=mixed)
-    if flip:
-        logits = logits + predict(model, x.flip(-1), device=device, mixed_precision=mixed)
-    return logits
+                 flip: bool = False, norm=(CIFAR_MEAN, CIFAR_STD),
+                 cache: bool = True) -> torch.Tensor:
+    """Logits for uint8 images; ``flip=True`` adds those of the mirrored images (TTA).
+
+    With ``cache`` (not during training) each pass is kept in the results folder, keyed by
+    the weights and the images: the four languages evaluate the same trained networks.
+    """
+    def one_pass(mirrored: bool) -> torch.Tensor:
+        def compute() -> torch.Tensor:
+            ours = not isinstance(model, models.TutorialNet)
+            x = normalize(images, *norm)
+            x = x.flip(-1) if mirrored else x
+            if ours:
+                x = x.contiguous(memory_format=torch.channels_last)
+            return predict(model, x, device=device, mixed_precision=ours and bf16_is_fast(device))
+
+        if not cache:
+            return compute()
+        key = {"weights": results.weights_digest(model), "images": datasets.tensor_digest(images),
+               "norm": norm, "mirrored": mirrored, "device": device.type}
+        return results.computed("cifar-logits", key, compute)
+
+    logits = one_pass(False)
+    return logits + one_pass(True) if flip else logits
 
 
 def _test_accuracy(model, split, device, norm=(CIFAR_MEAN, CIFAR_STD)) -> dict[str, float]:
-    logits = cifar_logits(model, split.X_test, device, norm=norm)
+    logits = cifar_logits(model, split.X_test, device, norm=norm, cache=False)
     return {"test_accuracy": (logits.argmax(1) == split.y_test).float().mean().item()}
 
 
