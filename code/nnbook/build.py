@@ -164,7 +164,8 @@ def pretrain(chapters: list[str] | None) -> float:
         return 0.0
     stamp = BUILD / "results" / "pretrained.sha256"
     if stamp.exists() and stamp.read_text() == _results_state(labels):
-        print(f"[nnbook] the {len(labels)} networks these chapters load are trained", flush=True)
+        print(f"[nnbook] networks: all {len(labels)} that these chapters load are trained",
+              flush=True)
         return time.perf_counter() - start
     stamp.unlink(missing_ok=True)
     command = [sys.executable, "-m", "nnbook", "train",

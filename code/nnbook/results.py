@@ -1,9 +1,10 @@
 """Trained networks, kept between pages: a network is trained once per build, not per language.
 
 An entry is keyed by everything that determines the weights: the model's and the training
-function's source code, that of the training loop (``nnbook.train``), the hyper-parameters and data fingerprint the caller passes, the
-torch version and the device type. It stores the weights, the history and the original
-training time (so a page that loads a cached network still states how long training took).
+function's source code, that of the training loop (``nnbook.train``), the hyper-parameters
+and data fingerprint the caller passes, the torch version and the device type. It stores the
+weights, the history and the original training time (so a page that loads a cached network
+still states how long training took).
 Entries live in ``_build/results/`` (``NNBOOK_BUILD`` moves it), are written atomically
 (an interrupted build leaves no half-written entry) and are never committed.
 """
@@ -22,9 +23,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from nnbook import train as train_module
 from nnbook.core import device as default_device
 from nnbook.i18n import REPO
-from nnbook import train as train_module
 from nnbook.train import History
 
 
