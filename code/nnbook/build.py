@@ -394,6 +394,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     only checked). Then the pages only load them, and the languages (one Python process
     each, mostly single-threaded) build ``jobs`` at a time, one thread each.
     """
+    started = time.perf_counter()
     i18n.compile_all()  # a broken or incomplete catalog stops the build here, file:line
     jobs = jobs or default_jobs()
     times, failed = {}, []
@@ -430,6 +431,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     for saved in execution_report.load(BUILD):
         if saved["lang"] in langs:
             print(f"[nnbook] {execution_report.summary(saved)}")
+    print(f"[nnbook] whole build: {time.perf_counter() - started:.1f} s")
     if failed:
         print(f"[nnbook] FAILED: {', '.join(sorted(failed, key=langs.index))}", file=sys.stderr)
         return 1
