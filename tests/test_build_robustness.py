@@ -108,12 +108,6 @@ def executed_text(build: Path, lang: str, page: str) -> list[str]:
     return texts
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known, not yet fixed: in some builds a cell's stdout arrives with its last lines "
-    "repeated (seen in da/03-small-network cell 7 with ipykernel 7.4 and 6.31; the numbers agree); "
-    "see README, Speed and robustness",
-)
 def test_two_cold_builds_print_identical_numbers(tmp_path):
     lang = "da"
     builds = [tmp_path / "first", tmp_path / "second"]

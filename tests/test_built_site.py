@@ -52,6 +52,20 @@ def test_every_code_cell_ran_without_error_output(lang, page):
 
 
 @pytest.mark.parametrize(("lang", "page"), PAGES)
+def test_each_cells_printed_text_is_one_output_per_stream(lang, page):
+    """The notebook a reader downloads holds what the page shows: no pieces, none repeated.
+
+    The kernel sends printed text in pieces cut by timing; MyST-NB's merge left them in the
+    saved notebook with the first one grown, so the last lines came out twice.
+    """
+    cells = [c for c in executed_notebook(lang, page)["cells"] if c["cell_type"] == "code"]
+    for number, cell in enumerate(cells, 1):
+        names = [o["name"] for o in cell.get("outputs", []) if o["output_type"] == "stream"]
+        assert len(names) == len(set(names)), (
+            f"book/{lang}/{page}.md, code cell {number}: printed text in pieces {names}")
+
+
+@pytest.mark.parametrize(("lang", "page"), PAGES)
 def test_page_has_its_language_and_all_its_images(lang, page):
     path = html_page(lang, page)
     text = path.read_text(encoding="utf-8")

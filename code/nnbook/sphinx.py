@@ -13,7 +13,9 @@ extra_extensions: [nnbook.sphinx]``), adds to every page:
   translations (templates, HTML writer, and the search page's JavaScript);
 - the executed notebook as ``.ipynb`` in the theme's download button;
 - a Korean search language (particles stripped, Latin words Porter-stemmed), since
-  Sphinx has none and "텐서를" must be found by "텐서".
+  Sphinx has none and "텐서를" must be found by "텐서";
+- each cell's printed text as one output per stream, joined exactly as printed, on the page
+  and in the downloadable notebook alike (``merge_streams``, in place of MyST-NB's merge).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import myst_nb.core.render
 import snowballstemmer
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -309,8 +312,51 @@ class SearchKorean(SearchLanguage):
         return self.porter.stemWord(word)
 
 
+# --- printed text: one output per stream ----------------------------------------------------
+_CARRIAGE_RETURN = re.compile(r".*\r(?=[^\n])")  # a line a later \r overwrote (progress)
+_BACKSPACE = re.compile(r"[^\n]\x08")  # a character a backspace erased
+
+
+def merge_streams(outputs: list) -> list:
+    """Join each stream's pieces (stdout, stderr) into one output, in the cell's own list.
+
+    How the kernel cuts a cell's printed text into messages depends on timing (it sends
+    what it has every 0.2 s), so an unmerged page differs from build to build. MyST-NB's own
+    merge (``nb_merge_streams``) has two faults this replaces: it ends every piece with a
+    line break, splitting a line printed in two pieces, and it grows the notebook's first
+    piece in place while the notebook keeps the later ones, so the executed ``.ipynb``
+    (the page's download) repeated them: "the last lines printed twice". Here the texts
+    are joined exactly, and the merged outputs replace the cell's, so the page and the
+    notebook agree. As before, stdout comes first when both streams printed.
+    """
+    merged: list = []
+    streams: dict[str, Any] = {}
+    for output in outputs:
+        if output["output_type"] != "stream":
+            merged.append(output)
+            continue
+        text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
+        if output["name"] in streams:
+            streams[output["name"]]["text"] += text
+        else:
+            streams[output["name"]] = type(output)(output, text=text)  # a copy, not the piece
+            merged.append(streams[output["name"]])
+    for stream in streams.values():
+        text = None
+        while text != stream["text"]:  # "ab\bc" -> "ac", repeatedly
+            text, stream["text"] = stream["text"], _BACKSPACE.sub("", stream["text"])
+        stream["text"] = _CARRIAGE_RETURN.sub("", stream["text"])
+    if "stdout" in streams and "stderr" in streams:
+        out, err = merged.index(streams["stdout"]), merged.index(streams["stderr"])
+        if err + 1 == out:  # side by side: the order they arrived in is chance
+            merged[err], merged[out] = merged[out], merged[err]
+    outputs[:] = merged
+    return outputs
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the extension (events, config value, Korean search)."""
+    """Register the extension (events, config value, Korean search, stream merging)."""
+    myst_nb.core.render.coalesce_streams = merge_streams  # used when nb_merge_streams is on
     app.add_config_value("nnbook_site_url", "", "html")
     put_catalog_first(app)
     app.add_search_language(SearchKorean)
