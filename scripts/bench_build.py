@@ -3,6 +3,7 @@
 
   .venv/bin/python scripts/bench_build.py                 # every language and chapter, N=3
   .venv/bin/python scripts/bench_build.py --runs 1 --lang da --chapter 01-tensors
+  .venv/bin/python scripts/bench_build.py --head --runs 1 --rebuilds 3   # 1 cold, 3 of the rest
 
 Each run copies book/, _toc.yml and _config.yml to a scratch folder (NNBOOK_SOURCE; the
 repository's chapters are never touched) and builds into a fresh NNBOOK_BUILD:
@@ -18,8 +19,9 @@ repository's chapters are never touched) and builds into a fresh NNBOOK_BUILD:
 
 Which pages ran is read from the build's execution report, i.e. from each language's
 jupyter-cache records (new records = executed). ``imports`` times a kernel start and the
-first imports. Prints a table of medians over --runs runs. The machine is shared with
-whatever else runs: say so when quoting the numbers.
+first imports. Prints a table of medians: over --runs cold builds, and over --runs ×
+--rebuilds runs of warm, prose and code (each on the build the previous one left). The
+machine is shared with whatever else runs: say so when quoting the numbers.
 """
 
 from __future__ import annotations
@@ -98,13 +100,13 @@ def edit_prose(page: Path) -> str:
     raise SystemExit(f"no prose paragraph found in {page}")
 
 
-def edit_code(pages: list[Path]) -> None:
+def edit_code(pages: list[Path], mark: int = 1) -> None:
     """Add the same statement to the last code cell of a chapter in every language."""
     for page in pages:
         text = page.read_text(encoding="utf-8")
         start = text.rindex("```{code-cell}")
         end = text.index("\n```", start)
-        page.write_text(text[:end] + "\n_bench_marker = 1" + text[end:], encoding="utf-8")
+        page.write_text(text[:end] + f"\n_bench_marker = {mark}" + text[end:], encoding="utf-8")
 
 
 def inputs_fingerprint() -> str:
@@ -144,6 +146,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median)")
+    parser.add_argument("--rebuilds", type=int, default=1,
+                        help="after each cold build, repeat warm, prose and code this often")
     parser.add_argument("--lang", action="append", help="languages (default: all four)")
     parser.add_argument("--chapter", action="append", help="chapters (default: all in _toc)")
     parser.add_argument("--code-chapter", help="the chapter whose code changes (default: first)")
@@ -212,27 +216,29 @@ def main() -> int:
             missing = {lang: sorted(set(shown) - set(pages)) for lang, pages in ran.items()
                        if set(shown) - set(pages)}
             record("cold", seconds, f"not executed: {missing}" if missing else None)
-            if "warm" not in args.skip:
-                seconds = run_build(source, build, langs, chapters)
-                ran = {lang: pages for lang, pages in executed(build, langs).items() if pages}
-                record("warm", seconds, f"re-executed: {ran}" if ran else None)
-            if "prose" not in args.skip:
-                page = source / "book" / langs[0] / f"{shown[-1]}.md"
-                sentence = edit_prose(page)
-                seconds = run_build(source, build, langs, chapters)
-                ran = {lang: pages for lang, pages in executed(build, langs).items() if pages}
-                html = (build / "html" / langs[0] / f"{shown[-1]}.html").read_text("utf-8")
-                problem = f"re-executed: {ran}" if ran else None
-                if sentence not in html:
-                    problem = (problem or "") + " edit not in the HTML"
-                record("prose", seconds, problem)
-            if "code" not in args.skip:
-                edit_code([source / "book" / lang / f"{code_chapter}.md" for lang in langs])
-                seconds = run_build(source, build, langs, chapters)
-                ran = executed(build, langs)
-                wrong = {lang: pages for lang, pages in ran.items() if pages != [code_chapter]}
-                record("code", seconds, f"executed {wrong}, expected only {code_chapter}"
-                       if wrong else None)
+            for rebuild in range(args.rebuilds):  # each on the build the last one left
+                if "warm" not in args.skip:
+                    seconds = run_build(source, build, langs, chapters)
+                    ran = {lang: pages for lang, pages in executed(build, langs).items() if pages}
+                    record("warm", seconds, f"re-executed: {ran}" if ran else None)
+                if "prose" not in args.skip:
+                    page = source / "book" / langs[0] / f"{shown[-1]}.md"
+                    sentence = edit_prose(page)
+                    seconds = run_build(source, build, langs, chapters)
+                    ran = {lang: pages for lang, pages in executed(build, langs).items() if pages}
+                    html = (build / "html" / langs[0] / f"{shown[-1]}.html").read_text("utf-8")
+                    problem = f"re-executed: {ran}" if ran else None
+                    if sentence not in html:
+                        problem = (problem or "") + " edit not in the HTML"
+                    record("prose", seconds, problem)
+                if "code" not in args.skip:
+                    edit_code([source / "book" / lang / f"{code_chapter}.md" for lang in langs],
+                              mark=rebuild + 1)
+                    seconds = run_build(source, build, langs, chapters)
+                    ran = executed(build, langs)
+                    wrong = {lang: pages for lang, pages in ran.items() if pages != [code_chapter]}
+                    record("code", seconds, f"executed {wrong}, expected only {code_chapter}"
+                           if wrong else None)
             for jobs in args.jobs:
                 pages_only = scratch / f"build-jobs{jobs}-{run}"
                 for cached in ("results", "data"):  # trained networks, decoded images
