@@ -13,13 +13,11 @@ import os
 import statistics
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: no spinning when shared
+import torch
 
-import torch  # noqa: E402
-
-from nnbook import data, models, zoo  # noqa: E402
-from nnbook.core import device  # noqa: E402
-from nnbook.train import bf16_is_fast  # noqa: E402
+from nnbook import data, models, zoo
+from nnbook.core import device
+from nnbook.train import bf16_is_fast
 
 
 def run(net: str, seed: int, dev: torch.device) -> dict[str, float]:

@@ -163,6 +163,32 @@ def test_a_slow_first_step_does_not_change_the_schedule_of_a_run_that_keeps_pace
     assert seen == [i / 32 for i in range(32)] and not history.clock_paced
 
 
+def test_finish_runs_once_after_the_last_step_before_the_last_evaluation():
+    X, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
+    cpu, events = torch.device("cpu"), []
+    for budget, epochs in ((None, 2), (0.2, 10_000)):  # all epochs done; cut by the budget
+        events.clear()
+        fit(nn.Linear(4, 2), lambda e: TensorBatches(X, y, 8, seed=e),
+            torch.optim.SGD(nn.Linear(4, 2).parameters(), lr=0.1), nn.CrossEntropyLoss(),
+            epochs, device=cpu, budget_seconds=budget, after_step=lambda: events.append("step"),
+            finish=lambda: events.append("finish"),
+            evaluate=lambda m: events.append("evaluate") or {})
+        assert events.count("finish") == 1
+        assert events[-3:] == ["step", "finish", "evaluate"]
+
+
+def test_lookahead_finish_ends_on_the_slow_copy():
+    net = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        net.weight.zero_()
+    look = zoo.Lookahead(net, total_steps=10, every=5)
+    with torch.no_grad():
+        net.weight.fill_(1.0)
+    look()  # step 1 of 5: no update yet, the slow copy is still 0
+    look.finish()
+    assert net.weight[0, 0].item() == 0.0
+
+
 def test_evaluate_every_records_points_with_training_time():
     X, y = torch.randn(64, 4), torch.randint(0, 2, (64,))
     net, cpu = nn.Linear(4, 2), torch.device("cpu")
@@ -241,13 +267,14 @@ def test_alternating_flips_show_every_image_both_ways_in_two_epochs():
 
 
 def test_cifar_sgd_settings_restate_airbench_for_the_mean_loss():
-    sgd = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | {"batch_size": 1024, "momentum": 0.85})
+    airbench = {"lr": 11.5, "batch_size": 1024, "momentum": 0.85}
+    sgd = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | airbench)
     scale = 1024 * (1 + 1 / 0.15)
     assert sgd["lr"] == pytest.approx(11.5 * 1024 / scale)
     # the weights shrink by weight_decay·batch/scale per step, whatever the batch size
     assert sgd["lr"] * sgd["weight_decay"] == pytest.approx(0.0153 * 1024 / scale)
     assert sgd["bias_lr"] * sgd["bias_weight_decay"] == pytest.approx(0.0153 * 1024 / scale)
-    half = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | {"batch_size": 512, "momentum": 0.85})
+    half = zoo.cifar_sgd_settings(zoo.CIFAR_RECIPE | airbench | {"batch_size": 512})
     assert half["lr"] == pytest.approx(sgd["lr"] / 2)
 
 

@@ -30,8 +30,6 @@ def test_our_cifar_net_keeps_the_accuracy_it_reached():
     assert history.epochs[-1]["test_accuracy"] >= 0.83  # even when the budget cut it short
 
 
-@pytest.mark.xfail(strict=False, reason="issue #4, not reached: at the recipe's pace seed 0 "
-                   "reaches 84.89 % (deterministic); runs the budget cut 84.4-84.9 %; see README")
 def test_our_cifar_net_reaches_85_percent_within_6_minutes():
     """Issue #4's target, for the recipe as written: 9 epochs in step with the budget. On a
     machine that could not keep that pace the clock took over the schedule (and maybe cut the

@@ -126,12 +126,17 @@ def kernel_profile() -> Path:
     return directory
 
 
-def kernel_env(threads: int | None = None) -> dict[str, str]:
-    """The environment of the build's Python processes (page kernels, the trainer)."""
-    # OMP_WAIT_POLICY=PASSIVE: spinning OpenMP threads made a 2-thread step up to 13x slower
-    # whenever another process shared the two cores.
+def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, str]:
+    """The environment of the build's Python processes (page kernels, the trainer).
+
+    ``shared``: other processes compete for the cores (pages side by side), so OpenMP threads
+    must sleep, not spin, while they wait (OMP_WAIT_POLICY=PASSIVE): spinning made a 2-thread
+    step up to 13x slower then. The trainer runs alone; there spinning is faster (chapter 7's
+    network: 10-12 % a step, scripts/bench_cnn.py), and its worker processes use one thread.
+    """
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if shared:
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     return env
@@ -171,7 +176,7 @@ def pretrain(chapters: list[str] | None) -> float:
     command = [sys.executable, "-m", "nnbook", "train",
                *(arg for stem in stems for arg in ("--chapter", stem))]
     print(f"[nnbook] training what {len(stems)} chapters load (nnbook.pretrain)", flush=True)
-    if run_prefixed(command, kernel_env(), None) != 0:
+    if run_prefixed(command, kernel_env(shared=False), None) != 0:
         raise BuildError("training the book's networks failed (python -m nnbook train, above)")
     stamp.write_text(_results_state(labels))
     return time.perf_counter() - start

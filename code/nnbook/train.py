@@ -107,10 +107,13 @@ def fit(
     budget_seconds: float | None = None,
     schedule: Callable[[float], float] | None = None,
     evaluate_every: int | None = None,
+    finish: Callable[[], None] | None = None,
 ) -> History:
     """Train ``model`` for ``epochs``; ``batches(epoch)`` yields (inputs, targets).
 
-    ``after_step()`` runs after every optimizer step (a learning-rate scheduler's ``step``).
+    ``after_step()`` runs after every optimizer step (a learning-rate scheduler's ``step``);
+    ``finish()`` once after the last step, before the last evaluation, also when the budget
+    ended the run early (Lookahead ends on its slow copy there).
     ``evaluate(model)`` runs after every epoch (and every ``evaluate_every`` steps); its
     metrics join the history, its time is not counted as training time.
 
@@ -191,6 +194,8 @@ def fit(
                 if evaluate_every and step % evaluate_every == 0 and i + 1 != size:
                     record(epoch + (i + 1) / size if size else epoch + 1)
                     start = time.perf_counter()
+        if finish is not None and (out_of_time or epoch + 1 == epochs):
+            finish()
         row = {"epoch": epoch + 1, "loss": total / max(count, 1), "seconds": trained}
         if evaluate is not None:
             row.update(evaluate(model))
