@@ -168,9 +168,10 @@ def test_finish_runs_once_after_the_last_step_before_the_last_evaluation():
     cpu, events = torch.device("cpu"), []
     for budget, epochs in ((None, 2), (0.2, 10_000)):  # all epochs done; cut by the budget
         events.clear()
-        fit(nn.Linear(4, 2), lambda e: TensorBatches(X, y, 8, seed=e),
-            torch.optim.SGD(nn.Linear(4, 2).parameters(), lr=0.1), nn.CrossEntropyLoss(),
-            epochs, device=cpu, budget_seconds=budget, after_step=lambda: events.append("step"),
+        net = nn.Linear(4, 2)
+        fit(net, lambda e: TensorBatches(X, y, 8, seed=e),
+            torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss(), epochs,
+            device=cpu, budget_seconds=budget, after_step=lambda: events.append("step"),
             finish=lambda: events.append("finish"),
             evaluate=lambda m: events.append("evaluate") or {})
         assert events.count("finish") == 1

@@ -83,3 +83,14 @@ def test_a_warm_build_skips_training_only_while_the_cache_is_unchanged(tmp_path,
     assert build._results_state(["zoo.lenet_mnist()", "zoo.cifar_net()"]) != before
     entry.write_bytes(b"damaged")  # a damaged entry: train (and check) again
     assert build._results_state(["zoo.lenet_mnist()"]) != before
+
+
+def test_openmp_threads_sleep_while_pages_share_the_cores_but_may_spin_for_the_trainer(
+        monkeypatch):
+    from nnbook import build
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert build.kernel_env(1)["OMP_WAIT_POLICY"] == "PASSIVE"  # pages side by side
+    assert "OMP_WAIT_POLICY" not in build.kernel_env(shared=False)  # the trainer, alone
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # a reader's own choice is kept
+    assert build.kernel_env(1)["OMP_WAIT_POLICY"] == "ACTIVE"
