@@ -140,3 +140,19 @@ def test_the_execution_report_covers_every_built_page_and_is_linked():
 
     for training in pretrain.trainings():  # the networks trained before the pages ran
         assert f"<code>{html.escape(training.label())}</code>" in text
+
+
+def test_text_printed_in_pieces_is_merged_once_on_the_page_and_in_the_notebook(tmp_path):
+    """The kernel sends the first line, then (after the sleep) the second: two pieces.
+    MyST-NB's merge wrote "een\\ntwee\\ntwee\\n" into the executed notebook."""
+    make_book(tmp_path, "import time\nprint('een', flush=True)\ntime.sleep(1)\nprint('twee')")
+    result = subprocess.run([sys.executable, "-m", "nnbook", "build", "--lang", "nl"],
+                            env=dict(os.environ, NNBOOK_SOURCE=str(tmp_path),
+                                     NNBOOK_BUILD=str(tmp_path / "_build")),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    notebook = tmp_path / "_build" / "lang" / "nl" / "_build" / "jupyter_execute"
+    cells = json.loads((notebook / "01-broken.ipynb").read_text(encoding="utf-8"))["cells"]
+    outputs = [c["outputs"] for c in cells if c["cell_type"] == "code"][1]
+    assert [(o["name"], "".join(o["text"])) for o in outputs] == [("stdout", "een\ntwee\n")]
+    assert re.search(r"een\s+twee\s*</pre>", page_html(tmp_path))

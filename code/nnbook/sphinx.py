@@ -28,7 +28,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import myst_nb.core.render
 import snowballstemmer
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -356,6 +355,8 @@ def merge_streams(outputs: list) -> list:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the extension (events, config value, Korean search, stream merging)."""
+    import myst_nb.core.render  # here: Sphinx has loaded MyST-NB by now, importing us does not
+
     myst_nb.core.render.coalesce_streams = merge_streams  # used when nb_merge_streams is on
     app.add_config_value("nnbook_site_url", "", "html")
     put_catalog_first(app)
