@@ -131,8 +131,8 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
 
     ``shared``: other processes compete for the cores (pages side by side), so OpenMP threads
     must sleep, not spin, while they wait (OMP_WAIT_POLICY=PASSIVE): spinning made a 2-thread
-    step up to 13x slower then. The trainer runs alone; there spinning is faster (chapter 7's
-    network: 10-12 % a step, scripts/bench_cnn.py), and its worker processes use one thread.
+    step up to 13x slower then. The trainer runs alone; there spinning is faster (LeNet 23 s
+    against 38 s in scripts/bench_cnn.py), and its worker processes use one thread.
     """
     env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
     if shared:
