@@ -24,9 +24,13 @@ want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[install] virtual environment .venv (pinned requirements.txt)"
   python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q --no-build-isolation --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+  rm -f "$stamp"  # a failed install below leaves no stamp, so the next run tries again
+  # pip's own exit status decides (pipefail); the filter only drops one noisy warning and
+  # must not fail when there is nothing to drop.
+  quiet() { grep -v "^WARNING: Location" || true; }
+  .venv/bin/pip install -q --upgrade pip 2>&1 | quiet
+  .venv/bin/pip install -q -r requirements.txt 2>&1 | quiet
+  .venv/bin/pip install -q --no-build-isolation --no-deps -e . 2>&1 | quiet
   .venv/bin/pip check
   echo "$want" > "$stamp"
 fi

@@ -24,7 +24,7 @@ import yaml
 
 from nnbook import i18n
 from nnbook import report as execution_report
-from nnbook.i18n import _
+from nnbook.i18n import N_, _
 
 REPO = i18n.REPO
 # NNBOOK_SOURCE: another folder with book/, _toc.yml and _config.yml (the tests build
@@ -41,15 +41,21 @@ class BuildError(RuntimeError):
     """A language's build failed; the message names the page and the cell."""
 
 
+TITLE = N_("Neural networks in PyTorch")
+
+
 def book_title() -> str:
-    return _("Neural networks in PyTorch")
+    return _(TITLE)
 
 
 def language_config(lang: str) -> Path:
-    """The shared _config.yml plus what differs per language, written under _build/."""
+    """The shared _config.yml plus what differs per language, written under _build/.
+
+    Runs in worker threads (languages side by side): it translates with ``i18n.translate``,
+    never by switching the process-wide active language.
+    """
     config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
-    i18n.activate(lang)
-    config["title"] = book_title()
+    config["title"] = i18n.translate(lang, TITLE)
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = lang
     path = BUILD / "config" / f"{lang}.yml"
@@ -126,6 +132,26 @@ def kernel_profile() -> Path:
     return directory
 
 
+# The same instruction set for PyTorch's own kernels, oneDNN's convolutions and MKL on every
+# x86-64 machine of the kind (AVX2 is what Zen 3, Ice Lake and Zen 4 all have): without it,
+# each CPU takes its own code path and sums in its own order, so the last bits of every
+# result, and after thousands of steps the accuracies, differ between machines. Costs about
+# 13-47 % per training step on an AVX-512 machine (scripts/bench_cnn.py --unpinned measures it).
+PINNED_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
+
+
+# Page kernels always compute on one thread, however many languages build at once: the
+# thread count changes how sums are split, and so the last digits a page prints.
+PAGE_THREADS = 1
+
+
+def ensure_pinned_kernels() -> None:
+    """Restart this script with ``PINNED_KERNELS`` set, unless it is: a benchmark must train
+    as the build does (they are read when torch loads, so the process must start with them)."""
+    if any(os.environ.get(k) != v for k, v in PINNED_KERNELS.items()):
+        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ) | PINNED_KERNELS)
+
+
 def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, str]:
     """The environment of the build's Python processes (page kernels, the trainer).
 
@@ -134,7 +160,7 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
     step up to 13x slower then. The trainer runs alone; there spinning is faster (LeNet 23 s
     against 38 s in scripts/bench_cnn.py), and its worker processes use one thread.
     """
-    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0")
+    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0") | PINNED_KERNELS
     if shared:
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if threads:
@@ -147,8 +173,10 @@ def _results_state(trainings: list[str]) -> str:
     folder = BUILD / "results"
     files = sorted(folder.glob("*.pt")) + sorted(folder.glob("*.json"))
     entries = [f"{f.name} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files]
-    gpu = shutil.which("nvidia-smi") is not None  # CUDA-trained entries have other keys
-    return hashlib.sha256("\n".join([inputs_fingerprint(), str(gpu), *trainings, *entries])
+    # The device the trainer will use (CUDA-trained entries have other keys): after a GPU
+    # build, NNBOOK_DEVICE=cpu must train again, not trust the stamp.
+    device = f"{shutil.which('nvidia-smi') is not None} {os.environ.get('NNBOOK_DEVICE', '')}"
+    return hashlib.sha256("\n".join([inputs_fingerprint(), device, *trainings, *entries])
                           .encode()).hexdigest()
 
 
@@ -406,9 +434,8 @@ def build(langs: list[str], chapters: list[str] | None = None,
 
     def one(lang: str, parallel: bool) -> None:
         try:
-            times[lang] = build_language(
-                lang, chapters, threads=max(1, (os.cpu_count() or 1) // jobs) if parallel
-                else None, prefix=f"[{lang}]" if parallel else None)
+            times[lang] = build_language(lang, chapters, threads=PAGE_THREADS,
+                                         prefix=f"[{lang}]" if parallel else None)
         except BuildError as err:
             failed.append(lang)
             with _PRINT_LOCK:

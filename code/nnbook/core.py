@@ -24,10 +24,24 @@ def setup(lang: str, seed_value: int = 0) -> None:
 
 
 def seed(value: int = 0) -> None:
-    """Seed Python, NumPy and PyTorch (CPU and CUDA) so a page gives the same numbers."""
+    """Seed Python, NumPy and PyTorch (CPU and CUDA) so a page gives the same numbers.
+
+    On CUDA it also asks for deterministic kernels (cuDNN's fixed algorithms, cuBLAS with a
+    fixed workspace): without them a GPU build would change from one run to the next.
+    """
     random.seed(value)
     np.random.seed(value)
     torch.manual_seed(value)  # also seeds every CUDA device
+    if torch.cuda.is_available():
+        deterministic_cuda()
+
+
+def deterministic_cuda() -> None:
+    """Deterministic GPU kernels; an operation that has none raises instead of varying."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read when cuBLAS starts
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True)
 
 
 def device() -> torch.device:

@@ -185,22 +185,69 @@ def tensor_digest(*tensors: torch.Tensor) -> str:
     digest = hashlib.sha256()
     for t in tensors:
         digest.update(str((tuple(t.shape), t.dtype)).encode())
-        digest.update(t.contiguous().numpy().tobytes())
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
 
 
+def stratified_holdout(labels: torch.Tensor, count: int,
+                       seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices (kept, held out): ``count`` items held out, each class in its own share.
+
+    Seeded and drawn at random within each class, so the held-out part is neither the first
+    files of a class-sorted listing nor different from one run to the next.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    classes = torch.unique(labels)
+    per_class = torch.bincount(labels)[classes].double() * count / len(labels)
+    quota = per_class.floor().long()
+    # the places left after flooring go to the classes with the largest remainders
+    extra = count - int(quota.sum())
+    quota[torch.argsort(per_class - quota, descending=True, stable=True)[:extra]] += 1
+    held = []
+    for c, k in zip(classes.tolist(), quota.tolist(), strict=True):
+        members = (labels == c).nonzero().flatten()
+        held.append(members[torch.randperm(len(members), generator=generator)[:k]])
+    held_out = torch.cat(held).sort().values
+    mask = torch.ones(len(labels), dtype=torch.bool)
+    mask[held_out] = False
+    return mask.nonzero().flatten(), held_out
+
+
+def random_sample(count: int, n: int, seed: int = 0) -> torch.Tensor:
+    """``count`` seeded random indices of ``n`` items: where a statistic is taken from."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:count]
+
+
 class ImageSplit(NamedTuple):
-    """A labelled image set as in-memory tensors: uint8 pixels N×C×H×W and int64 labels."""
+    """A labelled image set as in-memory tensors: uint8 pixels N×C×H×W and int64 labels.
+
+    ``X_val``/``y_val`` exist once ``with_validation`` held part of the training data out.
+    """
 
     X_train: torch.Tensor
     y_train: torch.Tensor
     X_test: torch.Tensor
     y_test: torch.Tensor
     classes: list[str]
+    X_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
 
     def digest(self) -> str:
         """The data fingerprint of the whole split (for nnbook.results keys)."""
-        return tensor_digest(self.X_train, self.y_train, self.X_test, self.y_test)
+        parts = [self.X_train, self.y_train, self.X_test, self.y_test]
+        if self.X_val is not None:
+            parts += [self.X_val, self.y_val]
+        return tensor_digest(*parts)
+
+    def with_validation(self, count: int, seed: int = 0) -> ImageSplit:
+        """The same set with ``count`` training images held out as a validation set
+        (stratified, seeded): every choice and every curve uses it; the test set is kept
+        for one evaluation after training."""
+        if self.X_val is not None:
+            raise ValueError("this split already has a validation set")
+        kept, held = stratified_holdout(self.y_train, count, seed)
+        return self._replace(X_train=self.X_train[kept], y_train=self.y_train[kept],
+                             X_val=self.X_train[held], y_val=self.y_train[held])
 
 
 MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",

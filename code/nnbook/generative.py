@@ -18,14 +18,14 @@ from nnbook import data as datasets
 from nnbook import models, results
 from nnbook.core import device as default_device
 from nnbook.core import seed as set_seed
-from nnbook.train import History, TensorBatches, progress
+from nnbook.train import History, TensorBatches, progress, threads
 
 # 15 epochs: about 3 minutes here, and the judge's goals with room to spare (25 epochs took
 # 306 s for 98.3 % / 99.6 %, 12 epochs 157 s for 94.9 % / 98.6 %: seed 0, one run each; the
-# median of 3 seeds: scripts/bench_transfer_gen.py --parts vae). The 7-minute budget only
-# stops a much slower machine.
+# median of 3 seeds: scripts/bench_transfer_gen.py --parts vae). A fixed schedule of steps,
+# one thread (the build trains it beside other networks; the thread count is part of it).
 VAE_RECIPE = {"latent": 16, "hidden": 512, "epochs": 15, "batch_size": 128, "lr": 2e-3,
-              "beta": 1.0, "budget_seconds": 420.0, "snapshots": (1, 3, 10), "seed": 0}
+              "beta": 1.0, "snapshots": (1, 3, 10), "threads": 1, "seed": 0}
 
 
 # What the book asks of its generator (issue #5): of 1,000 digits drawn on request, this share
@@ -87,12 +87,18 @@ def _snapshot(model: models.ConditionalVAE, z: torch.Tensor) -> list[int]:
 
 def train_vae(model: models.ConditionalVAE, digits: datasets.ImageSplit, recipe: dict,
               device: torch.device) -> History:
-    """Adam on MNIST's 60,000 training digits, the learning rate decaying as a cosine.
+    """Adam on MNIST's 60,000 training digits, the learning rate decaying as a cosine over
+    the recipe's steps (never the clock).
 
-    Stops after ``epochs`` or ``budget_seconds`` of training, whichever comes first; the
-    history keeps the loss per epoch and, in ``points``, the digits 0-9 drawn after the
+    The history keeps the loss per epoch and, in ``points``, the digits 0-9 drawn after the
     epochs named in ``snapshots`` (the same latent points each time).
     """
+    with threads(recipe["threads"], device):
+        return _train_vae(model, digits, recipe, device)
+
+
+def _train_vae(model: models.ConditionalVAE, digits: datasets.ImageSplit, recipe: dict,
+               device: torch.device) -> History:
     set_seed(recipe["seed"])
     model.to(device).train()
     X = digits.X_train.float() / 255
@@ -102,7 +108,7 @@ def train_vae(model: models.ConditionalVAE, digits: datasets.ImageSplit, recipe:
     history.points.append({"epoch": 0, "samples": _snapshot(model, fixed_z)})
     steps_per_epoch = len(TensorBatches(X, digits.y_train, recipe["batch_size"], drop_last=True))
     total_steps = steps_per_epoch * recipe["epochs"]
-    trained, step = 0.0, 0
+    trained, step = 0.0, 0  # seconds of training (recorded only), optimizer steps
     for epoch in range(recipe["epochs"]):
         sums = {"loss": 0.0, "reconstruction": 0.0, "kl": 0.0}
         count = 0
@@ -112,9 +118,8 @@ def train_vae(model: models.ConditionalVAE, digits: datasets.ImageSplit, recipe:
         with progress(len(batches), f"VAE {epoch + 1}/{recipe['epochs']}") as bar:
             for images, labels in batches:
                 images, labels = images.to(device), labels.to(device)
-                share = max(step / total_steps, trained / recipe["budget_seconds"])
                 for group in optimizer.param_groups:
-                    group["lr"] = recipe["lr"] * 0.5 * (1 + math.cos(math.pi * min(share, 1.0)))
+                    group["lr"] = recipe["lr"] * 0.5 * (1 + math.cos(math.pi * step / total_steps))
                 logits, mu, logvar = model(images, labels)
                 reconstruction, kl = vae_loss(logits, images, mu, logvar, recipe["beta"])
                 loss = reconstruction + kl
@@ -127,24 +132,18 @@ def train_vae(model: models.ConditionalVAE, digits: datasets.ImageSplit, recipe:
                 count += 1
                 step += 1
                 bar.update(1)
-                now = time.perf_counter()
-                trained, start = trained + now - start, now
-                if trained >= recipe["budget_seconds"]:
-                    break
+        trained += time.perf_counter() - start
         history.epochs.append({"epoch": epoch + 1, "seconds": trained}
                               | {k: v / max(count, 1) for k, v in sums.items()})
-        out_of_time = trained >= recipe["budget_seconds"]
-        if epoch + 1 in recipe["snapshots"] or out_of_time or epoch + 1 == recipe["epochs"]:
+        if epoch + 1 in recipe["snapshots"] or epoch + 1 == recipe["epochs"]:
             history.points.append({"epoch": epoch + 1, "samples": _snapshot(model, fixed_z)})
-        if out_of_time:
-            break
     history.train_seconds, history.steps = trained, step
     return history
 
 
 def digit_vae(device: torch.device | None = None,
               **changes) -> tuple[models.ConditionalVAE, History]:
-    """The book's conditional VAE trained on MNIST (chapter 9), from the cache or now (≤ 7 min)."""
+    """The book's conditional VAE trained on MNIST (chapter 9), from the cache or now (~3 min)."""
     dev = device or default_device()
     recipe = VAE_RECIPE | changes
     digits = datasets.mnist()

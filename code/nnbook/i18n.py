@@ -109,16 +109,30 @@ def problems(lang: str) -> list[Problem]:
 _active: dict = {"lang": None, "messages": {}, "path": None}
 
 
-def activate(lang: str) -> None:
-    """Make ``lang`` the language of every string and number the package produces."""
+def _messages(lang: str) -> dict[str, str]:
+    """A language's compiled catalog as a dict (compiled first if the .po is newer)."""
     if lang not in LANGUAGES:
         raise TranslationError(f"unknown language {lang!r}; the book has {sorted(LANGUAGES)}")
     mo = mo_path(lang)
     if not mo.exists() or mo.stat().st_mtime < po_path(lang).stat().st_mtime:
         compile_language(lang)
     with mo.open("rb") as f:
-        messages = {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
-    _active.update(lang=lang, messages=messages, path=po_path(lang))
+        return {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
+
+
+def activate(lang: str) -> None:
+    """Make ``lang`` the language of every string and number the package produces."""
+    _active.update(lang=lang, messages=_messages(lang), path=po_path(lang))
+
+
+def translate(lang: str, msgid: str) -> str:
+    """``msgid`` in ``lang`` without touching the active language: safe from several
+    threads at once (the build writes the four languages' configurations side by side)."""
+    text = _messages(lang).get(msgid)
+    if not text:
+        raise TranslationError(f"{po_path(lang)}: no translation of {msgid!r} "
+                               "(run `python -m nnbook catalogs update`, then translate it)")
+    return text
 
 
 def current_language() -> str:
@@ -134,7 +148,7 @@ def _(msgid: str) -> str:
     if not text:
         raise TranslationError(
             f"{_active['path']}: no translation of {msgid!r} "
-            "(run `python -m nnbook.i18n update`, then translate it)"
+            "(run `python -m nnbook catalogs update`, then translate it)"
         )
     return text
 

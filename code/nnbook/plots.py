@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from nnbook.i18n import _
+from nnbook.i18n import N_, _
 
 # Debian's fonts-nanum; DejaVu Sans first (NanumGothic lacks "å"), then per-glyph fallback.
 HANGUL_FONT = "NanumGothic"
@@ -214,8 +214,15 @@ def _as_image(image):
     return image[0].numpy() if image.shape[0] == 1 else image.permute(1, 2, 0).numpy()
 
 
-def training_curves(history, metric: str = "test_accuracy"):
-    """Loss and test accuracy after every epoch of one training run (chapters 6-7)."""
+# What an accuracy curve was measured on: the held-out validation images during training.
+CURVE_TITLES = {"val_accuracy": (N_("Accuracy on the validation set"),
+                                 N_("Accuracy on the validation set (%)")),
+                "test_accuracy": (N_("Accuracy on the test set"),
+                                  N_("Accuracy on the test set (%)"))}
+
+
+def training_curves(history, metric: str = "val_accuracy"):
+    """Loss and validation accuracy after every epoch of one training run (chapters 6-7)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
     epochs = history.column("epoch")
     left.plot(epochs, history.column("loss"), marker="o", markersize=3)
@@ -224,7 +231,7 @@ def training_curves(history, metric: str = "test_accuracy"):
     left.set_ylabel(_("Loss"))
     right.plot(epochs, [100 * a for a in history.column(metric)], marker="o", markersize=3,
                color="tab:green")
-    right.set_title(_("Accuracy on the test set"))
+    right.set_title(_(CURVE_TITLES[metric][0]))
     right.set_xlabel(_("Epoch"))
     right.set_ylabel(_("Accuracy (%)"))
     for ax in (left, right):
@@ -234,8 +241,8 @@ def training_curves(history, metric: str = "test_accuracy"):
     return fig
 
 
-def accuracy_over_time(runs: Sequence[tuple[str, object]], metric: str = "test_accuracy"):
-    """Test accuracy against seconds of training, one curve per (label, history) (chapter 7)."""
+def accuracy_over_time(runs: Sequence[tuple[str, object]], metric: str = "val_accuracy"):
+    """Validation accuracy against seconds of training, one curve per (label, history)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     for label, history in runs:
         points = history.points or history.epochs
@@ -243,7 +250,7 @@ def accuracy_over_time(runs: Sequence[tuple[str, object]], metric: str = "test_a
                 marker="o", markersize=3, label=label)
     ax.set_title(_("Accuracy reached against training time"))
     ax.set_xlabel(_("Training time (s)"))
-    ax.set_ylabel(_("Accuracy on the test set (%)"))
+    ax.set_ylabel(_(CURVE_TITLES[metric][1]))
     ax.legend(loc="lower right")
     _locale_ticks(ax)
     fig.tight_layout()
@@ -378,7 +385,7 @@ def domain_shift(reported: float, test_before: float, train_before: float, test_
 
 def transfer_methods(results: dict, method_names: dict[str, str],
                      baseline: float | None = None):
-    """Validation accuracy per method and input size: bars = mean, lines = spread, dots = seeds.
+    """Test accuracy per method and input size: bars = mean, lines = spread, dots = seeds.
 
     ``results[size][method]`` is a list of accuracies (one per seed); names are translated.
     ``baseline``: the accuracy of always answering the larger class, drawn as a dotted line.
@@ -404,7 +411,7 @@ def transfer_methods(results: dict, method_names: dict[str, str],
     if baseline is not None:
         ax.axhline(100 * baseline, color="black", linestyle=":", linewidth=1.2,
                    label=_("Always the larger class"))
-    ax.set_ylabel(_("Validation accuracy (%)"))
+    ax.set_ylabel(_("Accuracy on the test set (%)"))
     ax.set_title(_("Ants or bees: three ways to train"))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize="small")
     _locale_ticks(ax.yaxis)

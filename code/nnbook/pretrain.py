@@ -43,9 +43,15 @@ class Training:
         module, name = self.function.rsplit(".", 1)
         before = len(results.TRAINED_HERE)
         start = time.perf_counter()
-        getattr(importlib.import_module(f"nnbook.{module}"), name)(*self.args, **self.kwargs)
-        return {"label": self.label(), "seconds": round(time.perf_counter() - start, 1),
-                "alone": self.alone, "trained": len(results.TRAINED_HERE) > before}
+        made = getattr(importlib.import_module(f"nnbook.{module}"), name)(
+            *self.args, **self.kwargs)
+        row = {"label": self.label(), "seconds": round(time.perf_counter() - start, 1),
+               "alone": self.alone, "trained": len(results.TRAINED_HERE) > before}
+        if isinstance(made, tuple) and len(made) == 2:  # (model, history): a book network
+            model, history = made
+            row |= {"train_seconds": round(history.train_seconds, 1), "steps": history.steps,
+                    "weights": results.weights_digest(model)}
+        return row
 
 
 LENET = Training("zoo.lenet_mnist", alone=True)
@@ -83,6 +89,13 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def used_workers(workers: int | None = None) -> int:
+    """The worker processes the pooled trainings get: one on a GPU (one training at a time)."""
+    from nnbook.core import device
+
+    return 1 if device().type == "cuda" else workers or default_workers()
+
+
 def _one_thread() -> None:
     import torch
 
@@ -104,11 +117,8 @@ def train(chapters: list[str] | None = None, workers: int | None = None) -> list
     todo = trainings(chapters)
     if not todo:
         return []
-    import torch
 
-    workers = workers or default_workers()
-    if torch.cuda.is_available():
-        workers = 1  # one GPU: one training at a time
+    workers = used_workers(workers)
     rows = []
     for training in [t for t in todo if t.alone]:
         rows.append(training.run())
@@ -142,7 +152,7 @@ def main(chapters: list[str] | None = None) -> int:
     start = time.perf_counter()
     rows = train(chapters)
     took = time.perf_counter() - start
-    write_report(rows, took, default_workers())
+    write_report(rows, took, used_workers())
     print(f"[train] {len(rows)} networks ready ({sum(r['trained'] for r in rows)} trained) "
           f"in {took:.1f} s", flush=True)
     return 0

@@ -93,13 +93,17 @@ def trainings_section(build: Path) -> str:
         f"<td class=\"{'executed' if t['trained'] else 'cached'}\">"
         f"{'trained' if t['trained'] else 'cached'}"
         f"{' (alone)' if t['alone'] else ''}</td>"
-        f"<td class=\"num\">{t['seconds']:.1f}</td></tr>" for t in saved["trainings"])
+        f"<td class=\"num\">{t['seconds']:.1f}</td>"
+        f"<td><code>{esc(t.get('weights', '?'))}</code></td></tr>" for t in saved["trainings"])
     return ("<section><h2>Networks</h2>\n"
             f"<p>Trained before any page ran (<code>python -m nnbook train</code>), "
             f"{saved['seconds']:.1f} s in all; finished {esc(saved['finished'])}. The ones "
-            f"marked alone had both cores; the others ran {saved['workers']} at a time, one "
-            "thread each.</p>\n"
-            "<table><thead><tr><th>network</th><th>that run</th><th>seconds</th></tr></thead>\n"
+            f"marked alone ran by themselves; the others ran {saved['workers']} at a time. "
+            "Each recipe fixes its own thread count, so neither changes the weights. The "
+            "weights digest is a sha256 of the trained tensors: two builds of the same commit "
+            "on any machine of the kind should show the same digests (see the README).</p>\n"
+            "<table><thead><tr><th>network</th><th>that run</th><th>seconds</th>"
+            "<th>weights digest</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table></section>")
 
 

@@ -1,16 +1,19 @@
 """Trained networks, kept between pages: a network is trained once per build, not per language.
 
-An entry is keyed by everything that determines the weights: the model's and the training
-function's source code, that of the training loop (``nnbook.train``), the hyper-parameters
-and data fingerprint the caller passes, the torch version and the device type. It stores the
-weights, the history and the original training time (so a page that loads a cached network
-still states how long training took).
+An entry is keyed by everything that determines the weights: the source of every nnbook
+module the training can run (the module that defines the training function and every
+nnbook module it imports, transitively: models, the loop, the data loaders, the helpers),
+the hyper-parameters and data fingerprint the caller passes, the torch version and the
+device type. It stores the weights, the history, the original training time (so a page that
+loads a cached network still states how long training took) and a digest of the tensors
+(``weights_digest``: equal for equal weights, whichever process saved them).
 Entries live in ``_build/results/`` (``NNBOOK_BUILD`` moves it), are written atomically
 (an interrupted build leaves no half-written entry) and are never committed.
 """
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
 import inspect
@@ -23,7 +26,6 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from nnbook import train as train_module
 from nnbook.core import device as default_device
 from nnbook.i18n import REPO
 from nnbook.train import History
@@ -35,22 +37,75 @@ def results_dir() -> Path:
     return path
 
 
-def _source(obj) -> str:
-    """The source code of a class or function (functools.partial: of its function)."""
-    obj = getattr(obj, "func", obj)
+PACKAGE = Path(__file__).resolve().parent
+# Imported somewhere a training reaches, but never run by one: ``core.setup`` imports the
+# plots for pages only. Leaving it out keeps a figure's edit from retraining every network.
+NEVER_TRAINS = {"plots"}
+
+
+def _nnbook_imports(path: Path) -> set[str]:
+    """The nnbook modules a source file imports (``from nnbook import x``, ``nnbook.x``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "nnbook":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("nnbook."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("nnbook."))
+    return {name for name in found if (path.parent / f"{name}.py").is_file()}
+
+
+def source_closure(module: str, package: Path = PACKAGE) -> dict[str, str]:
+    """The sha256 of ``module``'s source and of every nnbook module it imports, transitively.
+
+    Read from the files, imports included wherever they stand (inside functions too): a
+    helper edited anywhere a training can reach changes the key, and its weights are
+    trained again instead of served stale.
+    """
+    seen: dict[str, str] = {}
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = package / f"{name}.py"
+        seen[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        todo.extend(_nnbook_imports(path) - seen.keys() - NEVER_TRAINS)
+    return dict(sorted(seen.items()))
+
+
+def _code_of(obj) -> tuple[str | None, str]:
+    """(nnbook module, "") for nnbook code; (None, its source) for code defined elsewhere
+    (a test's toy training): the key then covers that source only."""
+    obj = getattr(obj, "func", obj)  # functools.partial: its function
+    module = getattr(obj, "__module__", "") or ""
+    if module.startswith("nnbook."):
+        return module.split(".")[1], ""
     try:
-        return inspect.getsource(obj)
+        return None, inspect.getsource(obj)
     except (OSError, TypeError):
-        return repr(obj)
+        return None, repr(obj)
 
 
 def fingerprint(name: str, model: nn.Module, train: Callable, key: dict, dev: torch.device) -> str:
     """The digest that names a cache entry."""
+    sources: dict[str, str] = {}
+    outside = []
+    for code in (train, type(model)):
+        module, text = _code_of(code)
+        if module is None:
+            outside.append(text)
+        else:
+            sources |= source_closure(module)
+    sources |= source_closure("train")  # the loop every training shares
     parts = {
         "name": name,
-        "model": _source(type(model)),
-        "train": _source(train),
-        "loop": _source(train_module),  # fit() and its schedule: shared by every training
+        "train": getattr(getattr(train, "func", train), "__qualname__", repr(train)),
+        "sources": sources,
+        "outside": outside,
         "key": key,
         "torch": torch.__version__,
         "device": dev.type,
@@ -85,10 +140,10 @@ def _sha256(path: Path) -> str:
 
 
 def _complete_entry(weights: Path, record: Path) -> dict | None:
-    """The saved record if the entry is whole (record readable, weights' sha256 matching)."""
+    """The saved record if the entry is whole (record readable, the file's sha256 matching)."""
     try:
         saved = json.loads(record.read_text(encoding="utf-8"))
-        if saved.get("weights_sha256") == _sha256(weights):
+        if saved.get("file_sha256") == _sha256(weights):
             return saved
     except (OSError, ValueError):
         pass
@@ -132,17 +187,21 @@ def trained(
             # The record is written last and names the weights' sha256: an entry is complete
             # only when both exist and agree (a killed or damaged write is trained again).
             data = history.to_dict() | {"name": name, "key": key,
-                                        "weights_sha256": _sha256(weights)}
+                                        "weights_digest": weights_digest(state),
+                                        "file_sha256": _sha256(weights)}
             _write_atomic(record, lambda p: p.write_text(json.dumps(data, indent=1, default=str),
                                                           encoding="utf-8"))
     model.to(dev).eval()
     return model, history
 
 
-def weights_digest(model: nn.Module) -> str:
-    """A short sha256 of a model's state (names, shapes and values)."""
+def weights_digest(model: nn.Module | dict[str, torch.Tensor]) -> str:
+    """A short sha256 of a model's state (names, shapes, dtypes and values), not of a file:
+    ``torch.save`` writes a new serialization id each time, so equal weights give different
+    files but always this same digest. Builds on different machines compare it."""
+    state = model if isinstance(model, dict) else model.state_dict()
     digest = hashlib.sha256()
-    for name, value in model.state_dict().items():
+    for name, value in state.items():
         digest.update(f"{name} {tuple(value.shape)} {value.dtype}".encode())
         digest.update(value.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:20]

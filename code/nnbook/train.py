@@ -28,9 +28,6 @@ class History:
     steps: int = 0  # optimizer steps taken
     points: list[dict] = field(default_factory=list)  # evaluations every N steps (if asked)
     device: str = "cpu"
-    # True when the time budget, not the step count, set the schedule at some step (or ended
-    # the run): the machine was slower than the recipe's pace, so its result is not the recipe's.
-    clock_paced: bool = False
     from_cache: bool = False
 
     def column(self, name: str) -> list[float]:
@@ -48,23 +45,8 @@ class History:
     @classmethod
     def from_dict(cls, data: dict) -> History:
         """A history read back from a results record (extra keys there are ignored)."""
-        names = {"epochs", "train_seconds", "device", "steps", "points", "clock_paced"}
+        names = {"epochs", "train_seconds", "device", "steps", "points"}
         return cls(**{k: v for k, v in data.items() if k in names}, from_cache=True)
-
-
-def bf16_is_fast(device: torch.device) -> bool:
-    """Whether bf16 autocast speeds training up here: CUDA with bf16, or a CPU with native
-    bf16 (AVX-512 BF16 / AMX); on an AVX2-only CPU it is emulated and ~10x slower."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-
-
-def autocast(device: torch.device, enabled: bool):
-    """bf16 autocast on the CPU (1.6–2.2x faster convolutions here) or on CUDA."""
-    if not enabled:
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
 @contextlib.contextmanager
@@ -89,9 +71,6 @@ def progress(total: int | None, desc: str):
                 dynamic_ncols=True)
 
 
-CLOCK_GRACE = 0.05  # the share of a time budget the clock may lead the steps by (see fit)
-
-
 def fit(
     model: nn.Module,
     batches: Callable[[int], Batches],
@@ -102,28 +81,22 @@ def fit(
     device: torch.device,
     after_step: Callable[[], None] | None = None,
     evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-    mixed_precision: bool = False,
     desc: str = "train",
-    budget_seconds: float | None = None,
     schedule: Callable[[float], float] | None = None,
     evaluate_every: int | None = None,
     finish: Callable[[], None] | None = None,
 ) -> History:
     """Train ``model`` for ``epochs``; ``batches(epoch)`` yields (inputs, targets).
 
+    The schedule is fixed by the recipe, never by the clock: ``schedule(progress)``
+    multiplies every group's initial learning rate before each step, with progress the share
+    of steps done (0 to 1; ``batches(epoch)`` must then have a length). So the same recipe
+    gives the same weights on a fast or slow, idle or busy machine; the seconds are only
+    recorded.
     ``after_step()`` runs after every optimizer step (a learning-rate scheduler's ``step``);
-    ``finish()`` once after the last step, before the last evaluation, also when the budget
-    ended the run early (Lookahead ends on its slow copy there).
-    ``evaluate(model)`` runs after every epoch (and every ``evaluate_every`` steps); its
-    metrics join the history, its time is not counted as training time.
-
-    ``budget_seconds`` stops training when that much training time is spent, even mid-epoch.
-    ``schedule(progress)`` multiplies every group's initial learning rate before each step;
-    progress runs from 0 to 1 and is the share of steps done (``batches(epoch)`` must then
-    have a length), unless the share of the time budget spent runs ahead of it by more than
-    ``CLOCK_GRACE`` (shrinking to 0 at the end): then the clock sets it. So the run is
-    deterministic when the machine keeps pace (``history.clock_paced`` stays False), and
-    ends on time, its learning rate decayed, when it does not.
+    ``finish()`` once after the last step, before the last evaluation (Lookahead ends on its
+    slow copy there). ``evaluate(model)`` runs after every epoch (and every
+    ``evaluate_every`` steps) on held-out data; its time is not counted as training time.
     """
     model.to(device)
     history = History(device=device.type)
@@ -131,23 +104,6 @@ def fit(
     trained = 0.0  # seconds spent training, evaluation excluded
     step, total, count = 0, 0.0, 0
     total_steps: int | None = None
-    out_of_time = False
-
-    def progress_now() -> float:
-        by_steps = step / total_steps if total_steps else None
-        by_clock = None
-        if budget_seconds:
-            # The clock takes over only when it is ahead by more than a grace that shrinks to 0
-            # at the end: a slow first step (kernels being set up) must not change the schedule
-            # of a machine that keeps pace, so such a run is the same every time.
-            spent = trained / budget_seconds
-            by_clock = spent - CLOCK_GRACE * (1 - spent)
-        if by_steps is None and by_clock is None:
-            raise ValueError("a schedule needs sized batches or a time budget")
-        if by_clock is not None and (by_steps is None or by_clock > by_steps):
-            history.clock_paced = True
-            return min(1.0, by_clock)
-        return min(1.0, by_steps)
 
     def record(epoch: float) -> None:
         row = {"epoch": epoch, "step": step, "loss": total / max(count, 1), "seconds": trained}
@@ -165,16 +121,17 @@ def fit(
         size = len(epoch_batches) if hasattr(epoch_batches, "__len__") else None
         if epoch == 0 and size is not None:
             total_steps = size * epochs
+        if schedule is not None and total_steps is None:
+            raise ValueError("a learning-rate schedule needs batches with a length")
         start = time.perf_counter()
         with progress(size, f"{desc} {epoch + 1}/{epochs}") as bar:
             for i, (inputs, targets) in enumerate(epoch_batches):
                 inputs, targets = inputs.to(device), targets.to(device)
                 if schedule is not None:
-                    factor = schedule(progress_now())
+                    factor = schedule(min(1.0, step / total_steps))
                     for group, lr in zip(optimizer.param_groups, base_lrs, strict=True):
                         group["lr"] = lr * factor
-                with autocast(device, mixed_precision):
-                    loss = loss_fn(model(inputs), targets)
+                loss = loss_fn(model(inputs), targets)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -184,27 +141,19 @@ def fit(
                 count += len(targets)
                 step += 1
                 bar.update(1)
-                now = time.perf_counter()
-                trained += now - start
-                start = now
-                out_of_time = budget_seconds is not None and trained >= budget_seconds
-                if out_of_time:
-                    history.clock_paced = True
-                    break
                 if evaluate_every and step % evaluate_every == 0 and i + 1 != size:
+                    trained += time.perf_counter() - start
                     record(epoch + (i + 1) / size if size else epoch + 1)
                     start = time.perf_counter()
-        if finish is not None and (out_of_time or epoch + 1 == epochs):
+        trained += time.perf_counter() - start
+        if finish is not None and epoch + 1 == epochs:
             finish()
         row = {"epoch": epoch + 1, "loss": total / max(count, 1), "seconds": trained}
         if evaluate is not None:
             row.update(evaluate(model))
         history.epochs.append(row)
         if evaluate_every:
-            history.points.append(row | {"step": step, "epoch": epoch + 1 if not out_of_time
-                                         else epoch + (i + 1) / (size or i + 1)})
-        if out_of_time:
-            break
+            history.points.append(row | {"step": step})
     history.train_seconds = trained
     history.steps = step
     return history
@@ -213,14 +162,16 @@ def fit(
 @torch.no_grad()
 def predict(
     model: nn.Module, inputs: torch.Tensor, *, device: torch.device, batch_size: int = 1000,
-    mixed_precision: bool = False,
 ) -> torch.Tensor:
-    """The model's outputs (logits) for ``inputs``, in eval mode, batch by batch, on the CPU."""
-    model.eval()
+    """The model's outputs (logits) for ``inputs``, in eval mode, batch by batch.
+
+    The model is moved to ``device`` with the inputs (a model left on the CPU and CUDA
+    inputs would fail); the logits come back on the CPU.
+    """
+    model.to(device).eval()
     outputs = []
     for i in range(0, len(inputs), batch_size):
-        with autocast(device, mixed_precision):
-            outputs.append(model(inputs[i : i + batch_size].to(device)).float().cpu())
+        outputs.append(model(inputs[i : i + batch_size].to(device)).float().cpu())
     return torch.cat(outputs)
 
 
@@ -231,11 +182,10 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
 
 def evaluate(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, device: torch.device,
-    batch_size: int = 1000, mixed_precision: bool = False,
+    batch_size: int = 1000,
 ) -> float:
     """Accuracy of ``model`` on a labelled set."""
-    logits = predict(model, inputs, device=device, batch_size=batch_size,
-                     mixed_precision=mixed_precision)
+    logits = predict(model, inputs, device=device, batch_size=batch_size)
     return accuracy(logits, targets)
 
 

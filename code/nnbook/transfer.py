@@ -18,7 +18,7 @@ from nnbook import models, results
 from nnbook.core import device as default_device
 from nnbook.core import seed as set_seed
 from nnbook.i18n import N_
-from nnbook.train import History, TensorBatches, fit, predict
+from nnbook.train import History, TensorBatches, fit, predict, threads
 
 # akamaster's trainer normalizes with ImageNet's channel statistics; so do we, everywhere.
 MEAN = (0.485, 0.456, 0.406)
@@ -32,8 +32,8 @@ REPORTED = {20: 0.9173, 32: 0.9263, 44: 0.9310, 56: 0.9339}  # akamaster's READM
 
 def normalize(images: torch.Tensor) -> torch.Tensor:
     """uint8 pixels N×3×H×W to floats normalized as the pretrained ResNets expect."""
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    mean = torch.tensor(MEAN, device=images.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=images.device).view(1, 3, 1, 1)
     return (images.float() / 255 - mean) / std
 
 
@@ -102,12 +102,20 @@ def _sgd(groups: list[dict], recipe: dict) -> torch.optim.Optimizer:
 
 
 # --- domain shift: the pretrained ResNet on our JPEG copy of CIFAR-10 ------------------------
+# ``threads``: part of every recipe (the build trains these beside each other, one thread each).
 JPEG_RECIPE = {"depth": 20, "images": 10240, "batch_size": 128, "lr": 0.01,
-               "weight_decay": 5e-4, "shift": 4, "train_probe": 2000, "seed": 0}
+               "weight_decay": 5e-4, "shift": 4, "train_probe": 2000, "threads": 1, "seed": 0}
 
 
 def train_on_jpegs(model: models.CifarResNet, split: datasets.ImageSplit, recipe: dict,
                    device: torch.device) -> History:
+    """``_train_on_jpegs`` on the recipe's number of threads."""
+    with threads(recipe["threads"], device):
+        return _train_on_jpegs(model, split, recipe, device)
+
+
+def _train_on_jpegs(model: models.CifarResNet, split: datasets.ImageSplit, recipe: dict,
+                    device: torch.device) -> History:
     """Fine-tune a pretrained ResNet on JPEG training images: one pass over a random subset.
 
     The history's ``points`` keep the test accuracy (all 10,000 JPEG test images) before
@@ -152,7 +160,7 @@ def jpeg_finetuned(device: torch.device | None = None,
 ANTS_RECIPE = {"depth": 20, "size": 96, "epochs": 6, "batch_size": 32, "scale": (0.35, 1.0),
                "lr": {"scratch": 0.1, "frozen": 0.1, "finetune": 0.05},
                "body_lr": {"scratch": 1.0, "frozen": 0.0, "finetune": 0.1},  # × lr
-               "weight_decay": 5e-4, "seed": 0}
+               "weight_decay": 5e-4, "threads": 1, "seed": 0}
 
 
 def ants_model(method: str, depth: int = 20) -> models.CifarResNet:
@@ -169,6 +177,13 @@ def ants_model(method: str, depth: int = 20) -> models.CifarResNet:
 
 def train_ants(model: models.CifarResNet, method: str, split: datasets.ImageSplit,
                recipe: dict, device: torch.device) -> History:
+    """``_train_ants`` on the recipe's number of threads."""
+    with threads(recipe["threads"], device):
+        return _train_ants(model, method, split, recipe, device)
+
+
+def _train_ants(model: models.CifarResNet, method: str, split: datasets.ImageSplit,
+                recipe: dict, device: torch.device) -> History:
     """Same data, augmentation, epochs and batches for every method; only what learns differs.
 
     The history's last row has the validation accuracy (each image and its mirror).
@@ -191,8 +206,8 @@ def train_ants(model: models.CifarResNet, method: str, split: datasets.ImageSpli
             .contiguous(memory_format=torch.channels_last)),
         _sgd(groups, recipe | {"lr": lr}), nn.CrossEntropyLoss(), recipe["epochs"],
         device=device, schedule=cosine, desc=f"ants/bees {method} {size}px")
-    history.epochs[-1]["val_accuracy"] = accuracy(model, split.X_test, split.y_test, size,
-                                                  device, flip=True)
+    history.epochs[-1]["test_accuracy"] = accuracy(model, split.X_test, split.y_test, size,
+                                                   device, flip=True)
     return history
 
 
