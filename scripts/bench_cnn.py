@@ -1,9 +1,14 @@
 """Benchmark chapters 6-7's networks: training time and test accuracy, median of 3 seeds.
 
     .venv/bin/python scripts/bench_cnn.py [--nets lenet tutorial ours] [--seeds 0 1 2]
+                                          [--unpinned]
 
-Trains from scratch (the results cache is not used), on CUDA if present. Slow on a CPU:
-about 1 + 1 + 6 minutes per seed. Times depend on what else runs on the machine.
+Trains from scratch (the results cache is not used) exactly as the build does: the recipe's
+fixed schedule and threads, the build's pinned kernels (``nnbook.build.PINNED_KERNELS``;
+``--unpinned`` lets each CPU use its widest instructions, to measure what pinning costs).
+The test set is evaluated once per run, after training (the recipes were chosen on the
+validation images, scripts/tune_cnn.py). Slow on a CPU: about 0.5 + 1.5 + 5 minutes per
+seed. Times depend on what else runs on the machine; accuracies do not.
 """
 
 from __future__ import annotations
@@ -11,44 +16,45 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 
-import torch
 
-from nnbook import data, models, zoo
-from nnbook.core import device
-from nnbook.core import seed as set_seed
-from nnbook.train import bf16_is_fast
-
-
-def run(net: str, seed: int, dev: torch.device) -> dict[str, float]:
+def run(net: str, seed: int, dev) -> dict[str, float]:
     """Train one network with one seed; its training seconds and test accuracy.
 
     Seeded before the network is built, as ``zoo``'s builders do, so seed 0 is the book's run.
     """
+    from nnbook import data, models, zoo
+    from nnbook.core import seed as set_seed
+    from nnbook.train import predict
+
     if net == "lenet":
-        digits = data.mnist()
+        recipe = zoo.LENET_RECIPE | {"seed": seed}
+        digits = data.mnist().with_validation(recipe["validation"], seed)
         set_seed(seed)
         model = models.LeNet()
-        history = zoo.train_lenet(model, digits, zoo.LENET_RECIPE | {"seed": seed}, dev)
-        return {"seconds": history.train_seconds, "accuracy": history.epochs[-1]["test_accuracy"]}
-    split = data.cifar10()
-    if net == "tutorial":
-        set_seed(seed)
-        model = models.TutorialNet()
-        history = zoo.train_tutorial_net(model, split, zoo.TUTORIAL_RECIPE | {"seed": seed}, dev)
-        return {"seconds": history.train_seconds, "accuracy": history.epochs[-1]["test_accuracy"]}
-    recipe = zoo.CIFAR_RECIPE | {"seed": seed, "bf16": bf16_is_fast(dev)}
+        history = zoo.train_lenet(model, digits, recipe, dev)
+        logits = predict(model, data.lenet_input(digits.X_test), device=dev)
+        return {"seconds": history.train_seconds,
+                "accuracy": (logits.argmax(1) == digits.y_test).float().mean().item()}
+    builders = {"tutorial": (zoo.TUTORIAL_RECIPE, models.TutorialNet, zoo.train_tutorial_net,
+                             zoo.TUTORIAL_NORM),
+                "ours": (zoo.CIFAR_RECIPE, None, zoo.train_cifar_net,
+                         (zoo.CIFAR_MEAN, zoo.CIFAR_STD))}
+    base, cls, train, norm = builders[net]
+    recipe = base | {"seed": seed}
+    split = data.cifar10().with_validation(recipe["validation"], seed)
     set_seed(seed)
-    model = models.CifarNet(recipe["widths"])
-    history = zoo.train_cifar_net(model, split, recipe, dev)
-    model.eval()
-    logits = zoo.cifar_logits(model, split.X_test, dev, flip=True, cache=False)
-    flip = (logits.argmax(1) == split.y_test).float().mean().item()
-    # clock_paced 1: the machine fell behind the recipe's pace, so the budget set the schedule
-    return {"seconds": history.train_seconds, "accuracy": history.epochs[-1]["test_accuracy"],
-            "accuracy_flip": flip, "epochs": len(history.epochs),
-            "clock_paced": float(history.clock_paced)}
+    model = cls() if cls else models.CifarNet(recipe["widths"])
+    history = train(model, split, recipe, dev)
+    plain = zoo.cifar_logits(model, split.X_test, dev, norm=norm, cache=False)
+    row = {"seconds": history.train_seconds,
+           "accuracy": (plain.argmax(1) == split.y_test).float().mean().item()}
+    if net == "ours":
+        both = plain + zoo.cifar_logits(model, split.X_test.flip(-1), dev, norm=norm, cache=False)
+        row["accuracy_flip"] = (both.argmax(1) == split.y_test).float().mean().item()
+    return row
 
 
 def main() -> None:
@@ -56,10 +62,22 @@ def main() -> None:
     parser.add_argument("--nets", nargs="+", default=["lenet", "tutorial", "ours"],
                         choices=["lenet", "tutorial", "ours"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--unpinned", action="store_true",
+                        help="do not pin the kernels' instruction set (measures its cost)")
     args = parser.parse_args()
+    if not args.unpinned:
+        from nnbook.build import ensure_pinned_kernels
+
+        ensure_pinned_kernels()
+    import torch
+
+    from nnbook.core import device
+
     dev = device()
-    print(f"device {dev}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"bf16 {'native' if bf16_is_fast(dev) else 'not used'}, load {os.getloadavg()[0]:.1f}")
+    print(f"device {dev}, torch {torch.__version__}, kernels "
+          f"{torch.backends.cpu.get_cpu_capability()}"
+          f"{' (pinned)' if not args.unpinned else ''}, load {os.getloadavg()[0]:.1f}",
+          flush=True)
     for net in args.nets:
         rows = []
         for seed in args.seeds:
@@ -73,6 +91,7 @@ def main() -> None:
               f"test accuracy {100 * summary['accuracy']:.2f} %"
               + (f" ({100 * summary['accuracy_flip']:.2f} % with flips)"
                  if "accuracy_flip" in summary else ""), flush=True)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def ants() -> None:
     for s in (32, size):
         for method in transfer.METHODS:
             runs = [transfer.ants_bees(method, size=s, seed=seed)[1] for seed in range(3)]
-            acc = [h.last("val_accuracy") for h in runs]
+            acc = [h.last("test_accuracy") for h in runs]
             secs = [h.train_seconds for h in runs]
             print(f"ants/bees {s}px {method:9}: val median {median(acc):.4f} "
                   f"mean {statistics.mean(acc):.4f} (min {min(acc):.4f}, max {max(acc):.4f}), "
