@@ -7,6 +7,9 @@ chapter in each other language; search finds a chapter by a word only it contain
 each language (Korean too); no serious or critical axe-core violations. Screenshots of
 chapter 1 in each language go to ``$NNBOOK_BUILD/screenshots/``.
 
+The pages to check come from the sources (``_toc.yml``, ``book/<lang>/``), never from what
+happens to be built, so a page missing from the build fails instead of being left out.
+
 Run: ``.venv/bin/python -m pytest -m browser`` (after a build).
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
 import re
 import threading
@@ -23,6 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+import yaml
 
 from nnbook import i18n
 
@@ -30,6 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build"))
 SITE = BUILD / "html"
 LANGS = list(i18n.LANGUAGES)
+TOC = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+CHAPTERS = [entry["file"] for entry in TOC["chapters"]]  # the same in every language
 CHAPTER = "01-tensors"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -45,19 +52,33 @@ ENGLISH_CHROME = [
 pytestmark = pytest.mark.browser
 
 
-def site_pages() -> list[str]:
-    """Every HTML page of the site, as paths relative to the site root."""
-    if not (SITE / "index.html").is_file():
-        return []
-    pages = ["index.html", "status.html"]
-    for lang in LANGS:
-        pages += sorted(f"{lang}/{p.name}" for p in (SITE / lang).glob("*.html"))
-    return [p for p in pages if (SITE / p).is_file()]
+def source_pages(lang: str) -> list[str]:
+    """The pages of one language the sources promise: the toc's root and chapters, every
+    page in book/<lang>/, and Sphinx's search page."""
+    stems = {TOC["root"], *CHAPTERS, *(p.stem for p in (REPO / "book" / lang).glob("*.md"))}
+    return [f"{lang}/{stem}.html" for stem in sorted(stems)] + [f"{lang}/search.html"]
 
 
-def chapters(lang: str) -> list[str]:
-    """The chapter pages (NN-slug) built for one language."""
-    return sorted(p.stem for p in (SITE / lang).glob("[0-9][0-9]-*.html"))
+# Every page the site must have (from the sources), then any other page the build made
+# (genindex.html...): a missing page fails, an extra one is checked too.
+REQUIRED_PAGES = ["index.html", "status.html"] + [p for lang in LANGS for p in source_pages(lang)]
+EXTRA_PAGES = sorted(
+    f"{lang}/{p.name}" for lang in LANGS for p in (SITE / lang).glob("*.html")
+    if f"{lang}/{p.name}" not in REQUIRED_PAGES)
+SITE_PAGES = REQUIRED_PAGES + EXTRA_PAGES
+
+
+def built(rel: str) -> Path:
+    """The built file of a page the sources promise; fails when the build lacks it."""
+    path = SITE / rel
+    assert path.is_file(), f"{path} missing: the build did not make {rel} (make build)"
+    return path
+
+
+def source_title(lang: str, chapter: str) -> str:
+    """The chapter's title as written in book/<lang>/<chapter>.md (its first # heading)."""
+    text = (REPO / "book" / lang / f"{chapter}.md").read_text(encoding="utf-8")
+    return next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
 
 
 @pytest.fixture(scope="module")
@@ -151,8 +172,9 @@ def broken_targets(rel: str) -> list[str]:
     return broken
 
 
-@pytest.mark.parametrize("rel", site_pages())
+@pytest.mark.parametrize("rel", SITE_PAGES)
 def test_page_loads_without_errors_broken_links_or_images(page, base_url, rel):
+    built(rel)
     errors: list[str] = []
     internal = base_url.rstrip("/")
 
@@ -184,8 +206,9 @@ def test_page_loads_without_errors_broken_links_or_images(page, base_url, rel):
         assert page.evaluate("document.documentElement.lang") == lang
 
 
-@pytest.mark.parametrize("rel", [p for p in site_pages() if "/" in p])
+@pytest.mark.parametrize("rel", [p for p in SITE_PAGES if "/" in p])
 def test_theme_words_are_in_the_page_language(page, base_url, rel):
+    built(rel)
     page.goto(base_url + rel)
     # Text and labels outside the article (the chrome), after the theme's scripts ran.
     chrome = page.evaluate(
@@ -213,10 +236,12 @@ def test_theme_words_are_in_the_page_language(page, base_url, rel):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_switcher_leads_to_the_same_chapter_in_every_language(page, base_url, lang):
-    for chapter in chapters(lang):
+    for chapter in CHAPTERS:
+        built(f"{lang}/{chapter}.html")
         for other in LANGS:
             if other == lang:
                 continue
+            built(f"{other}/{chapter}.html")
             page.goto(f"{base_url}{lang}/{chapter}.html")
             switcher = page.locator("nav.nnbook-languages")
             assert switcher.get_attribute("aria-label"), "the switcher needs a label"
@@ -269,7 +294,8 @@ def search_results(page, base_url: str, lang: str, query: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_search_finds_the_chapter_by_a_word_only_it_contains(page, base_url, lang):
-    for chapter in chapters(lang):
+    for chapter in CHAPTERS:
+        built(f"{lang}/{chapter}.html")
         word = unique_word(lang, chapter)
         hits = search_results(page, base_url, lang, word)
         assert any(h.split("#")[0].split("?")[0].endswith(f"{chapter}.html") for h in hits), (
@@ -281,7 +307,7 @@ def test_korean_search_finds_a_noun_written_with_a_particle(page, base_url):
     """"텐서" must find chapter 1, where it is written as 텐서를, 텐서의, 텐서가..."""
     from nnbook.sphinx import strip_korean_particle
 
-    words = page_words(SITE / "ko" / f"{CHAPTER}.html")
+    words = page_words(built(f"ko/{CHAPTER}.html"))
     # a noun that appears only with a particle attached (never bare) in the chapter
     bare = {strip_korean_particle(w) for w in words if strip_korean_particle(w) != w}
     nouns = sorted((w for w in bare if w not in words and len(w) >= 2), key=len, reverse=True)
@@ -290,26 +316,16 @@ def test_korean_search_finds_a_noun_written_with_a_particle(page, base_url):
     assert any(CHAPTER in h for h in hits), f"searching {nouns[0]!r} found {hits}"
 
 
-def test_korean_particles_are_stripped():
-    from nnbook.sphinx import strip_korean_particle
-
-    assert strip_korean_particle("텐서를") == "텐서"
-    assert strip_korean_particle("기울기에서") == "기울기"
-    assert strip_korean_particle("값이") == "값"
-    assert strip_korean_particle("텐서들을") == "텐서"
-    assert strip_korean_particle("이") == "이"  # one syllable stays
-    assert strip_korean_particle("tensor") == "tensor"
-
-
 AXE_PAGES = ["index.html", "status.html"] + [
     f"{lang}/{p}" for lang in LANGS for p in ("index.html", f"{CHAPTER}.html", "search.html")
 ]
 
 
-@pytest.mark.parametrize("rel", [p for p in AXE_PAGES if (SITE / p).is_file()])
+@pytest.mark.parametrize("rel", AXE_PAGES)
 def test_no_serious_accessibility_violations(page, base_url, rel):
     from axe_playwright_python.sync_playwright import Axe
 
+    built(rel)
     page.goto(base_url + rel)
     page.wait_for_load_state("networkidle")
     violations = Axe().run(page).response["violations"]
@@ -325,22 +341,55 @@ def test_no_serious_accessibility_violations(page, base_url, rel):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_screenshot_of_chapter_1(page, base_url, lang):
+    """The first screen of chapter 1 shows its title and is not blank (saved for review)."""
+    from PIL import Image, ImageStat
+
+    built(f"{lang}/{CHAPTER}.html")
     target = BUILD / "screenshots" / f"{CHAPTER}-{lang}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     page.goto(f"{base_url}{lang}/{CHAPTER}.html")
     page.wait_for_load_state("networkidle")
+    heading = page.locator("article h1").first
+    assert heading.is_visible(), f"{lang}: chapter 1's title is not visible"
+    assert source_title(lang, CHAPTER) in heading.inner_text()
+    # where the title's text itself is drawn (not the whole heading block, not its # link)
+    box = page.evaluate("""() => {
+        const h1 = document.querySelector('article h1');
+        const text = [...h1.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+        const range = document.createRange();
+        range.selectNodeContents(text || h1);
+        const r = range.getBoundingClientRect();
+        return {x: r.x, y: r.y, width: r.width, height: r.height};
+    }""")
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    assert box["width"] > 50 and box["height"] > 10, box
+    assert 0 <= box["y"] and box["y"] + box["height"] <= height, "the title is below the fold"
     page.screenshot(path=str(target))
-    assert target.stat().st_size > 10_000
+    shot = Image.open(io.BytesIO(target.read_bytes())).convert("L")
+    assert shot.size == (width, height)
+    histogram = shot.histogram()
+    drawn = 1 - max(histogram) / sum(histogram)  # the share of pixels not in the background
+    assert ImageStat.Stat(shot).stddev[0] > 5 and drawn > 0.01, (
+        f"{target}: the screenshot is (nearly) blank ({drawn:.1%} of it drawn)")
+    assert len(shot.getcolors(maxcolors=256)) > 16, f"{target}: too few shades"
+    # the title's pixels: letters that stand out from the background behind them
+    title = shot.crop((max(0, int(box["x"])), max(0, int(box["y"])),
+                       min(width, int(box["x"] + box["width"])),
+                       min(height, int(box["y"] + box["height"]))))
+    shades = title.histogram()
+    background = shades.index(max(shades))
+    ink = sum(n for shade, n in enumerate(shades) if abs(shade - background) > 80) / sum(shades)
+    assert ink > 0.05, f"{target}: the title's letters are not visible ({ink:.1%} ink)"
 
 
 def test_every_page_has_hreflang_alternates_and_the_sitemap_lists_them():
-    sitemap = (SITE / "sitemap.xml").read_text(encoding="utf-8")
+    sitemap = built("sitemap.xml").read_text(encoding="utf-8")
     for lang in LANGS:
-        for chapter in chapters(lang):
-            text = (SITE / lang / f"{chapter}.html").read_text(encoding="utf-8")
+        for chapter in CHAPTERS:
+            text = built(f"{lang}/{chapter}.html").read_text(encoding="utf-8")
             for other in LANGS:
-                if (SITE / other / f"{chapter}.html").is_file():
-                    assert f'hreflang="{other}"' in text
-                    assert f"/{other}/{chapter}.html" in sitemap
+                built(f"{other}/{chapter}.html")
+                assert f'hreflang="{other}"' in text
+                assert f"/{other}/{chapter}.html" in sitemap
             assert 'hreflang="x-default"' in text
             assert f"<loc>https://nnbook.example.org/{lang}/{chapter}.html</loc>" in sitemap

@@ -9,25 +9,45 @@ import nnbook
 from nnbook.core import format_for_page
 
 
-def test_device_can_be_forced_to_cpu(monkeypatch):
-    monkeypatch.setenv("NNBOOK_DEVICE", "cpu")
+def _cuda(monkeypatch, available: bool) -> None:
+    """Pretend this host has (or lacks) CUDA, whatever it really has."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+
+
+@pytest.mark.parametrize("cuda", [True, False])
+def test_device_can_be_forced_to_cpu(monkeypatch, cuda):
+    _cuda(monkeypatch, cuda)
+    for value in ("cpu", "CPU", " cpu "):
+        monkeypatch.setenv("NNBOOK_DEVICE", value)
+        assert nnbook.device() == torch.device("cpu")
+
+
+def test_device_default_is_cuda_where_there_is_one(monkeypatch):
+    monkeypatch.delenv("NNBOOK_DEVICE", raising=False)
+    _cuda(monkeypatch, True)
+    assert nnbook.device() == torch.device("cuda")
+    monkeypatch.setenv("NNBOOK_DEVICE", "")  # set but empty: the default too
+    assert nnbook.device() == torch.device("cuda")
+    monkeypatch.setenv("NNBOOK_DEVICE", "cuda")
+    assert nnbook.device() == torch.device("cuda")
+
+
+def test_device_default_is_the_cpu_without_cuda(monkeypatch):
+    monkeypatch.delenv("NNBOOK_DEVICE", raising=False)
+    _cuda(monkeypatch, False)
     assert nnbook.device() == torch.device("cpu")
 
 
-def test_device_default_follows_cuda(monkeypatch):
-    monkeypatch.delenv("NNBOOK_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert nnbook.device().type == expected
-
-
-def test_device_rejects_unknown_values(monkeypatch):
+@pytest.mark.parametrize("cuda", [True, False])
+def test_device_rejects_unknown_values(monkeypatch, cuda):
+    _cuda(monkeypatch, cuda)
     monkeypatch.setenv("NNBOOK_DEVICE", "tpu")
     with pytest.raises(ValueError, match="NNBOOK_DEVICE"):
         nnbook.device()
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_asking_for_missing_cuda_is_an_error(monkeypatch):
+    _cuda(monkeypatch, False)
     monkeypatch.setenv("NNBOOK_DEVICE", "cuda")
     with pytest.raises(RuntimeError, match="no CUDA"):
         nnbook.device()

@@ -6,14 +6,28 @@ import pytest
 
 from nnbook import i18n
 
+# Literal translations from the catalogs (locales/<lang>/LC_MESSAGES/nnbook.po).
+EXPECTED = {
+    "da": {"Loss during training": "Tab under træningen", "ant": "myre"},
+    "sv": {"Loss during training": "Förlust under träningen", "ant": "myra"},
+    "ko": {"Loss during training": "학습 중 손실", "ant": "개미"},
+    "nl": {"Loss during training": "Loss tijdens het trainen", "ant": "mier"},
+}
+
 
 def test_activate_translates_into_each_language():
-    seen = set()
+    assert set(EXPECTED) == set(i18n.LANGUAGES)
+    seen: dict[str, str] = {}
     for lang in i18n.LANGUAGES:
         i18n.activate(lang)
-        seen.add(i18n._("Loss during training"))
-    assert len(seen) == 4  # four different words, none left in English
-    assert "Loss during training" not in seen or i18n.current_language() == "nl"
+        assert i18n.current_language() == lang
+        for msgid, expected in EXPECTED[lang].items():
+            text = i18n._(msgid)
+            assert text != msgid, f"{lang}: {msgid!r} left in English"
+            assert text == expected, f"{lang}: {msgid!r} gives {text!r}, expected {expected!r}"
+        seen[lang] = i18n._("Loss during training")
+    # four languages, four different words: no language got another language's catalog
+    assert len(set(seen.values())) == len(i18n.LANGUAGES), seen
 
 
 def test_numbers_follow_the_locale():

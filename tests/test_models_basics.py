@@ -1,8 +1,13 @@
-"""Chapters 2-5: the networks' shapes, that they learn, and that saving and resuming are exact."""
+"""Chapters 2-5: the networks' shapes, that they learn, that the training helper can be
+resumed; chapter 8: a weights file is loaded safely and strictly."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,7 +15,14 @@ import torch.nn.functional as F
 
 from nnbook.data import iris, separable_points
 from nnbook.fullbatch import accuracy, train_full_batch
-from nnbook.models import IrisNet, Perceptron, SmallNet
+from nnbook.models import (
+    CifarResNet,
+    IrisNet,
+    Perceptron,
+    SmallNet,
+    pretrained_resnet,
+    verify_checksum,
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,61 +88,66 @@ def test_accuracy_uses_eval_mode_and_restores_it(iris_tensors):
     assert model.training
 
 
-def test_state_dict_round_trip(iris_tensors):
-    X_train, X_test, y_train, _ = iris_tensors
-    torch.manual_seed(0)
-    model = IrisNet()
-    train_full_batch(model, torch.optim.Adam(model.parameters(), lr=0.01), X_train, y_train, 20)
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    buffer.seek(0)
-    fresh = IrisNet()
-    assert not torch.equal(fresh(X_test), model(X_test))
-    fresh.load_state_dict(torch.load(buffer, weights_only=True))
-    assert torch.equal(fresh(X_test), model(X_test))
-
-
-def _resumed(X, y, with_optimizer_state: bool):
-    torch.manual_seed(1)
-    model = IrisNet()
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    before = train_full_batch(model, optimizer, X, y, 10)
-    buffer = io.BytesIO()
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, buffer)
-    buffer.seek(0)
-    checkpoint = torch.load(buffer, weights_only=True)
-    model = IrisNet()
-    model.load_state_dict(checkpoint["model"])
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    if with_optimizer_state:
-        optimizer.load_state_dict(checkpoint["optimizer"])
-    return model, before + train_full_batch(model, optimizer, X, y, 10)
-
-
-def test_resume_from_checkpoint_is_exact(iris_tensors):
+def test_train_full_batch_is_the_five_step_loop_and_can_be_resumed(iris_tensors):
+    """The helper does exactly chapter 4's five steps, keeps no state of its own between
+    calls (so chapter 5 can stop and go on), and reports the loss before each step."""
     X_train, _, y_train, _ = iris_tensors
     torch.manual_seed(1)
-    model = IrisNet()
-    full = train_full_batch(model, torch.optim.Adam(model.parameters(), lr=0.01), X_train,
-                            y_train, 20)
-    resumed, losses = _resumed(X_train, y_train, with_optimizer_state=True)
-    assert losses == full
-    pairs = zip(model.parameters(), resumed.parameters(), strict=True)
+    reference = IrisNet()
+    helped = IrisNet()
+    helped.load_state_dict(reference.state_dict())
+    optimizer = torch.optim.Adam(reference.parameters(), lr=0.01)
+    by_hand = []
+    for _ in range(20):  # chapter 4's loop, written out
+        optimizer.zero_grad()
+        loss = F.cross_entropy(reference(X_train), y_train)
+        loss.backward()
+        optimizer.step()
+        by_hand.append(loss.item())
+    optimizer = torch.optim.Adam(helped.parameters(), lr=0.01)
+    helped.eval()  # the helper switches to training mode itself
+    losses = train_full_batch(helped, optimizer, X_train, y_train, 10)
+    assert helped.training
+    losses += train_full_batch(helped, optimizer, X_train, y_train, 10)  # resumed
+    assert len(losses) == 20 and losses == by_hand
+    pairs = zip(reference.parameters(), helped.parameters(), strict=True)
     assert all(torch.equal(p, q) for p, q in pairs)
-    # without the optimizer's state the run is a different one: the check above can fail
-    other, _ = _resumed(X_train, y_train, with_optimizer_state=False)
-    assert not torch.equal(model.fc1.weight, other.fc1.weight)
+    assert losses[-1] < losses[0]
 
 
-def test_weights_only_refuses_code():
+def _named_by_checksum(folder: Path, blob: bytes) -> Path:
+    """A weights file whose name carries its own sha256 prefix, as verify_checksum expects."""
+    path = folder / f"resnet20-{hashlib.sha256(blob).hexdigest()[:8]}.th"
+    path.write_bytes(blob)
+    return path
+
+
+def test_pretrained_resnet_never_runs_code_from_a_checkpoint(tmp_path):
+    ran = tmp_path / "code-ran"
+
     class Surprise:
         def __reduce__(self):
-            return (eval, ("6 * 7",))
+            return (os.mkdir, (str(ran),))
 
     buffer = io.BytesIO()
-    torch.save({"extra": Surprise()}, buffer)
-    buffer.seek(0)
-    with pytest.raises(Exception, match="Unsupported global"):
-        torch.load(buffer, weights_only=True)
-    buffer.seek(0)
-    assert torch.load(buffer, weights_only=False)["extra"] == 42
+    state = {f"module.{k}": v for k, v in CifarResNet(20).state_dict().items()}
+    torch.save({"state_dict": state, "extra": Surprise()}, buffer)
+    path = _named_by_checksum(tmp_path, buffer.getvalue())
+    assert verify_checksum(path)  # the checksum is right: only weights_only can stop it
+    with pytest.raises(pickle.UnpicklingError):
+        pretrained_resnet(20, path=path)
+    assert not ran.exists()
+
+
+def test_pretrained_resnet_refuses_a_checkpoint_that_does_not_fit(tmp_path):
+    state = {f"module.{k}": v for k, v in CifarResNet(20).state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save({"state_dict": state}, buffer)
+    good = _named_by_checksum(tmp_path, buffer.getvalue())
+    loaded = pretrained_resnet(20, path=good)
+    assert torch.equal(loaded.conv1.weight, state["module.conv1.weight"]) and not loaded.training
+    del state["module.linear.bias"]
+    buffer = io.BytesIO()
+    torch.save({"state_dict": state}, buffer)
+    with pytest.raises(RuntimeError, match="linear.bias"):  # strict=True: every weight must fit
+        pretrained_resnet(20, path=_named_by_checksum(tmp_path, buffer.getvalue()))

@@ -9,6 +9,7 @@ languages (test_parity.py), missing MNIST/CIFAR-10 folders (test_cnn.py).
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import http.server
@@ -68,9 +69,22 @@ def test_every_data_set_and_weights_file_has_one_complete_record():
         assert record.fetch in ("file", "zip", "torchvision"), key
 
 
-def test_the_mirror_matches_the_records_for_files():
-    for key in ("mnist", "resnet20", "resnet56", "hymenoptera"):
-        provenance.locate(data.SOURCES[key], MIRROR, download=False)
+def test_the_mirror_matches_the_records():
+    # every record, CIFAR-10's 60,000 JPEGs too (hashed here: the build folder is a scratch one)
+    assert "cifar10" in data.SOURCES
+    for record in data.SOURCES.values():
+        provenance.locate(record, MIRROR, download=False)
+    hashed = {Path(key).parts[-2:] for key in provenance._remembered()}
+    assert {("cifar10", "train"), ("cifar10", "test")} <= hashed
+    # and the digests are compared, not only computed: a record that disagrees is refused
+    record = data.SOURCES["cifar10"]
+    count, digest = record.trees["cifar10/test"]
+    wrong = dataclasses.replace(record, trees=record.trees | {"cifar10/test": (count, "0" * 64)})
+    with pytest.raises(DataCorrupt, match="tree digest"):
+        provenance.locate(wrong, MIRROR, download=False)
+    fewer = dataclasses.replace(record, trees=record.trees | {"cifar10/test": (count - 1, digest)})
+    with pytest.raises(DataCorrupt, match="10,000 files, expected 9,999"):
+        provenance.locate(fewer, MIRROR, download=False)
 
 
 def mnist_copy(tmp_path: Path) -> Path:

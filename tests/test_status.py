@@ -3,16 +3,21 @@ an installed nnbook finds its catalogs (nnbook.i18n.locales_dir)."""
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from nnbook import i18n, status
 
 REPO = Path(__file__).resolve().parents[1]
-# The origin language of each chapter (DESIGN.md).
+# The origin language of each chapter (../shared/DESIGN.md, "Origin languages").
 ORIGINS = {"01": "nl", "02": "sv", "03": "da", "04": "sv", "05": "sv", "06": "ko",
            "07": "da", "08": "da", "09": "da"}
 
@@ -119,19 +124,66 @@ def test_catalog_completeness_counts_missing_and_fuzzy(scratch_locales):
     assert less.done == full.done - 1 and not less.complete
 
 
+def status_rows(page: str) -> dict[str, list[tuple[str, str]]]:
+    """The status table: chapter → [(class, contents) of each language's cell]."""
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', page)
+    return {name: re.findall(r'<td class="([^"]*)">(.*?)</td>', cells) for name, cells in rows}
+
+
 def test_status_page_lists_every_chapter_and_language(book):
     page = status.status_html(book)
-    assert "01-x" in page and page.count("<td") >= 4
-    assert 'href="da/01-x.html"' in page
+    heads = re.findall(r'<th scope="col" lang="(\w+)">', page)
+    assert heads == list(i18n.LANGUAGES)
+    rows = status_rows(page)
+    assert list(rows) == ["01-x"] + list(i18n.LANGUAGES)  # the chapter, then the catalogs
+    cells = dict(zip(heads, rows["01-x"], strict=True))
+    assert {lang: cls for lang, (cls, _) in cells.items()} == {
+        "da": "ok", "sv": "missing", "ko": "missing", "nl": "origin"}
+    assert cells["da"][1].startswith('<a href="da/01-x.html">da</a>')
+    assert cells["nl"][1].startswith('<a href="nl/01-x.html">nl</a>')
+    assert "href" not in cells["sv"][1] and "href" not in cells["ko"][1]
+    # a changed code cell marks its language's cell and says where
+    path = book / "da" / "01-x.md"
+    path.write_text(path.read_text().replace("x = 1 + 2", "x = 1 + 3"))
+    cls, text = dict(zip(heads, status_rows(status.status_html(book))["01-x"], strict=True))["da"]
+    assert cls == "ok parity" and "code cell 2" in text
+    # chapters not built into the site are not linked
+    site = book / "site"
+    (site / "nl").mkdir(parents=True)
+    (site / "nl" / "01-x.html").write_text("<html></html>")
+    built = dict(zip(heads, status_rows(status.status_html(book, site))["01-x"], strict=True))
+    assert "href" in built["nl"][1] and "href" not in built["da"][1]
+
+
+def test_the_books_status_page_has_every_chapter_in_every_language():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    expected = [entry["file"] for entry in toc["chapters"]]
+    rows = status_rows(status.status_html())
+    assert [name for name in rows if name not in i18n.LANGUAGES] == expected
+    for name in expected:
+        classes = [cls for cls, _ in rows[name]]
+        assert len(classes) == len(i18n.LANGUAGES), name
+        # present, and code that matches ("stale" is a warning for translators, not a fault)
+        assert classes.count("origin") == 1 and set(classes) <= {"origin", "ok", "stale"}, (
+            f"{name}: {classes}")
 
 
 def test_book_chapters_record_their_origin_and_have_code_parity():
-    for chapter_name in status.chapters():
+    book = REPO / "book"
+    assert [c[:2] for c in status.chapters(book)] == sorted(ORIGINS)
+    for chapter_name in status.chapters(book):
+        expected = ORIGINS[chapter_name[:2]]
+        assert status.origin_of(chapter_name, book) == expected
         for lang in i18n.LANGUAGES:
-            path = REPO / "book" / lang / chapter_name
-            if path.is_file():
-                origin = status.nnbook_meta(path).get("origin")
-                assert origin == ORIGINS[chapter_name[:2]], f"{path}: origin {origin!r}"
+            path = book / lang / chapter_name
+            assert path.is_file(), f"{path} is missing"
+            origin = status.nnbook_meta(path).get("origin")
+            assert origin == expected, f"{path}: origin {origin!r}, expected {expected!r}"
+            e = status.chapter_entry(chapter_name, lang, book)
+            assert e.present and e.parity == [], "\n".join(e.parity)
+            # the same number of code cells as the origin, and the same code
+            assert status.code_cells(path) == status.code_cells(book / expected / chapter_name)
+    assert status.parity_problems(book) == []
 
 
 # --- where an installed nnbook finds its catalogs ------------------------------------
@@ -159,11 +211,59 @@ def test_compiled_catalogs_go_to_a_cache_outside_the_repository(monkeypatch, tmp
     assert i18n.mo_path("ko") == expected
 
 
-def test_the_package_ships_catalogs_templates_and_every_subpackage():
-    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert config["package-dir"]["nnbook.locales"] == "locales"
-    assert "*/LC_MESSAGES/*.po" in config["package-data"]["nnbook.locales"]
-    assert "templates/*.html" in config["package-data"]["nnbook"]
-    inits = (REPO / "code" / "nnbook").glob("*/__init__.py")
-    subpackages = {"nnbook." + p.parent.name for p in inits}
-    assert subpackages <= set(config["packages"]), "list new subpackages in pyproject.toml"
+def _wheel(tmp_path: Path) -> Path:
+    """A wheel built, as ``pip install .`` would, from a copy of the packaging inputs
+    (a copy: setuptools writes build/ and *.egg-info next to the sources)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in"):
+        if (REPO / name).is_file():
+            shutil.copy(REPO / name, source / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.mo")
+    for folder in ("code", "locales"):
+        shutil.copytree(REPO / folder, source / folder, ignore=skip)
+    out = tmp_path / "wheels"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--no-index", "-q", "-w", str(out), str(source)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (wheel,) = out.glob("nnbook-*.whl")
+    return wheel
+
+
+def test_the_package_ships_catalogs_templates_and_every_module(tmp_path):
+    wheel = _wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        site = tmp_path / "site"
+        archive.extractall(site)
+    package = REPO / "code" / "nnbook"
+    modules = {f"nnbook/{p.relative_to(package).as_posix()}" for p in package.rglob("*.py")
+               if "__pycache__" not in p.parts}
+    assert "nnbook/__init__.py" in modules and "nnbook/i18n.py" in modules
+    assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
+    for folder, pattern in (("templates", "*.html"), ("static", "*")):
+        shipped = {f"nnbook/{folder}/{p.name}" for p in (package / folder).glob(pattern)}
+        assert shipped and shipped <= names, f"{folder} missing: {sorted(shipped - names)}"
+    assert "nnbook/templates/layout.html" in names
+    for lang in ("da", "sv", "ko", "nl"):
+        for domain in ("nnbook", "sphinx"):
+            assert f"nnbook/locales/{lang}/LC_MESSAGES/{domain}.po" in names, (lang, domain)
+    assert "nnbook/locales/nnbook.pot" in names
+    # Installed without the repository, nnbook finds its catalogs inside the package.
+    code = ("import nnbook, nnbook.i18n as i18n\n"
+            "print(nnbook.__file__)\n"
+            "print(i18n.locales_dir())\n"
+            "i18n.activate('ko')\n"
+            "print(i18n._('Loss during training'))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NNBOOK_LOCALES", "NNBOOK_BUILD", "PYTHONPATH")}
+    env |= {"PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    where, locales, title = result.stdout.splitlines()
+    assert Path(where).parent == site / "nnbook", "imported the repository, not the wheel"
+    assert Path(locales) == site / "nnbook" / "locales"
+    assert title == "학습 중 손실"

@@ -31,24 +31,39 @@ def test_option_a_shortcut_pads_channels_without_parameters():
     assert out[:, :8].abs().sum() == 0 and out[:, 24:].abs().sum() == 0
 
 
-def _weights_or_skip(depth: int = 20):
+def _weights(depth: int = 20):
+    """The pretrained weights from the offline mirror: missing weights FAIL (like MNIST in
+    test_cnn.py), they never skip."""
     try:
         return data.resnet_weights(depth)
     except data.DataMissing as err:
-        pytest.skip(str(err))
+        pytest.fail(f"the pretrained ResNet-{depth} is not in the data mirror: {err}")
 
 
 def test_pretrained_loads_strictly_and_classifies():
-    _weights_or_skip()
+    _weights()
     model = models.pretrained_resnet(20)
     assert not model.training
-    # the stem's weights are the checkpoint's, not a fresh initialization
-    state = torch.load(data.resnet_weights(20), map_location="cpu", weights_only=True)["state_dict"]
-    assert torch.equal(model.conv1.weight, state["module.conv1.weight"])
+    try:
+        split = data.cifar10()
+    except data.DataMissing as err:
+        pytest.fail(f"CIFAR-10 is not in the data mirror: {err}")
+    # 20 test images of each class (the mirror's JPEGs: a little harder than the originals)
+    picked = torch.cat([torch.nonzero(split.y_test == c)[:20, 0] for c in range(10)])
+    images, labels = split.X_test[picked], split.y_test[picked]
+    torch.manual_seed(0)
+    untrained = models.CifarResNet(20).eval()
+    with torch.no_grad():
+        predicted = model(transfer.normalize(images)).argmax(1)
+        guessed = untrained(transfer.normalize(images)).argmax(1)
+    accuracy = (predicted == labels).float().mean().item()
+    assert accuracy >= 0.7, f"pretrained ResNet-20: {accuracy:.0%} of 200 test images right"
+    assert (guessed == labels).float().mean().item() < 0.3  # untrained: about chance (10 %)
+    assert len(predicted.unique()) == 10  # every class is predicted, not one class for all
 
 
 def test_checksum_mismatch_names_the_file(tmp_path):
-    path = _weights_or_skip()
+    path = _weights()
     bad = tmp_path / path.name
     shutil.copy(path, bad)
     with bad.open("r+b") as f:  # flip one byte
@@ -96,18 +111,62 @@ def test_keep_statistics_learns_every_weight_but_not_the_batchnorm_statistics():
     assert all(p.grad is not None for p in model.parameters())
 
 
+def _batchnorms(model: nn.Module) -> list[nn.BatchNorm2d]:
+    return [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+
+
 def test_ants_model_methods():
-    _weights_or_skip()
-    assert not any(isinstance(m, nn.Identity) for m in transfer.ants_model("scratch").modules())
+    _weights()
+    pretrained = models.pretrained_resnet(20)
+    body = {n: p for n, p in pretrained.named_parameters() if not n.startswith("linear.")}
+    x = torch.randn(4, 3, 32, 32) * 5 + 3
+
     frozen = transfer.ants_model("frozen")
-    assert sum(p.requires_grad for p in frozen.parameters()) == 2
+    assert [n for n, p in frozen.named_parameters() if p.requires_grad] == [
+        "linear.weight", "linear.bias"]  # only the new head learns
+    assert frozen.linear.out_features == 2
+    assert all(torch.equal(p, body[n]) for n, p in frozen.named_parameters() if n in body)
+    frozen.train()
+    assert frozen.linear.training and not any(bn.training for bn in _batchnorms(frozen))
+
     finetune = transfer.ants_model("finetune")
-    assert all(p.requires_grad for p in finetune.parameters())
+    assert all(p.requires_grad for p in finetune.parameters())  # every weight learns
     assert finetune.linear.out_features == 2
-    assert not finetune.train().layer2[0].bn1.training  # fine-tuning keeps the statistics
-    assert transfer.ants_model("scratch").train().bn1.training  # from scratch learns them
+    assert all(torch.equal(p, body[n]) for n, p in finetune.named_parameters() if n in body)
+    finetune.train()
+    assert finetune.training and not any(bn.training for bn in _batchnorms(finetune))
+    before = [bn.running_mean.clone() for bn in _batchnorms(finetune)]
+    finetune(x).sum().backward()  # a training step's forward pass keeps the statistics
+    assert all(torch.equal(bn.running_mean, b)
+               for bn, b in zip(_batchnorms(finetune), before, strict=True))
+    assert finetune.conv1.weight.grad is not None
+
+    scratch = transfer.ants_model("scratch")
+    assert all(p.requires_grad for p in scratch.parameters())
+    assert scratch.linear.out_features == 2
+    assert not torch.equal(scratch.conv1.weight, pretrained.conv1.weight)  # a random start
+    assert torch.equal(scratch.bn1.running_mean, torch.zeros(16))  # statistics not learnt yet
+    scratch.train()
+    assert all(bn.training for bn in _batchnorms(scratch))  # from scratch learns them
+    before = scratch.bn1.running_mean.clone()
+    scratch(x)
+    assert not torch.equal(scratch.bn1.running_mean, before)
     with pytest.raises(ValueError, match="method"):
         transfer.ants_model("magic")
+
+
+def _placement(out: torch.Tensor, image: torch.Tensor, shift: int, margin: int):
+    """The (dy, dx, mirrored) that makes ``out``'s inner block a copy of ``image``'s, or None."""
+    inner = out[:, margin:-margin, margin:-margin]
+    size = image.shape[-1]
+    for mirrored in (False, True):
+        source = (image.flip(-1) if mirrored else image).float()
+        for dy in range(-shift, shift + 1):
+            for dx in range(-shift, shift + 1):
+                block = source[:, margin + dy:size - margin + dy, margin + dx:size - margin + dx]
+                if torch.allclose(inner, block, atol=1e-3):
+                    return dy, dx, mirrored
+    return None
 
 
 def test_random_crops_shift_is_exact_and_crops_have_the_size():
@@ -115,9 +174,14 @@ def test_random_crops_shift_is_exact_and_crops_have_the_size():
     images = torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8)
     shifted = transfer.random_crops(images, g, 32, shift=4)
     assert shifted.shape == (16, 3, 32, 32)
-    # whole-pixel shifts and mirrors: the centre pixels are original pixel values
-    centre = shifted[:, :, 8:24, 8:24]
-    assert torch.allclose(centre, centre.round(), atol=1e-3)
+    # each output is its own input moved by whole pixels (at most 4), maybe mirrored: away
+    # from the reflected border, every pixel is an input pixel, in place
+    placements = [_placement(out, image, shift=4, margin=4)
+                  for out, image in zip(shifted, images, strict=True)]
+    assert None not in placements, placements
+    assert len({(dy, dx) for dy, dx, _ in placements}) > 3  # moved, not all by the same step
+    assert {m for _, _, m in placements} == {False, True}  # about half of them mirrored
+    assert _placement(shifted[1], images[0], shift=4, margin=4) is None  # another image's
     crops = transfer.random_crops(images, g, 24)
     assert crops.shape == (16, 3, 24, 24)
     assert 0 <= crops.min() and crops.max() <= 255
