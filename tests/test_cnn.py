@@ -153,7 +153,7 @@ def test_a_slow_or_busy_machine_trains_the_same_weights():
         runs.append((net.weight.detach().clone(), lrs, history))
     (w_fast, lr_fast, fast), (w_slow, lr_slow, slow) = runs
     assert lr_fast == lr_slow and torch.equal(w_fast, w_slow)
-    assert slow.train_seconds > fast.train_seconds + 0.3  # it was slower, and recorded so
+    assert slow.train_seconds >= 9 * 0.05  # its waits were counted as training time
     assert fast.steps == slow.steps == 24
 
 
