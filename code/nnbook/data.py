@@ -38,7 +38,8 @@ def separable_points(n: int = 100, seed: int = 0, margin: float = 0.4
 
 # --- chapter 4: Iris ---------------------------------------------------------------------
 class IrisSplit(NamedTuple):
-    """Iris as NumPy arrays, split into training and test parts (features standardized)."""
+    """Iris as NumPy arrays, split into training, test and (if asked) validation parts,
+    features standardized with the training part's statistics."""
 
     X_train: np.ndarray
     X_test: np.ndarray
@@ -46,14 +47,19 @@ class IrisSplit(NamedTuple):
     y_test: np.ndarray
     feature_names: list[str]
     target_names: list[str]
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
-def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True) -> IrisSplit:
+def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True,
+         val_size: float = 0.0) -> IrisSplit:
     """Iris (150 flowers, 4 measurements, 3 species) from scikit-learn, offline.
 
     The test part is stratified (each species in the same proportion as in the whole set)
-    and held out; standardizing uses the training part's mean and spread only, so nothing
-    about the test flowers leaks into training.
+    and held out; ``val_size`` (a share of all flowers) then holds a stratified validation
+    part out of the rest, for curves and choices, so the test part is read once. The test
+    part is the same with or without a validation part. Standardizing uses the training
+    part's mean and spread only, so nothing about the other flowers leaks into training.
     """
     from sklearn.datasets import load_iris
     from sklearn.model_selection import train_test_split
@@ -62,11 +68,18 @@ def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True) -> Iri
     X_train, X_test, y_train, y_test = train_test_split(
         bunch.data, bunch.target, test_size=test_size, stratify=bunch.target, random_state=seed
     )
+    X_val = y_val = None
+    if val_size:
+        X_train, X_val, y_train, y_val = train_test_split(
+            X_train, y_train, test_size=round(val_size * len(bunch.target)), stratify=y_train,
+            random_state=seed)
     if standardize:
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+        if X_val is not None:
+            X_val = (X_val - mean) / std
     return IrisSplit(X_train, X_test, y_train, y_test,
-                     list(bunch.feature_names), list(bunch.target_names))
+                     list(bunch.feature_names), list(bunch.target_names), X_val, y_val)
 
 
 # --- chapters 6-9: MNIST and CIFAR-10 from the offline mirror -----------------------------

@@ -117,8 +117,8 @@ def decision_boundary(model, X, y, title: str | None = None):
 
 
 def loss_and_accuracy(losses: Sequence[float], train_acc: Sequence[float],
-                      test_acc: Sequence[float]):
-    """Loss and accuracy per epoch side by side (chapter 4)."""
+                      val_acc: Sequence[float]):
+    """Loss, and accuracy on the training and validation data, per epoch (chapter 4)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
     epochs = range(1, len(losses) + 1)
     left.plot(epochs, list(losses))
@@ -126,7 +126,7 @@ def loss_and_accuracy(losses: Sequence[float], train_acc: Sequence[float],
     left.set_xlabel(_("Epoch"))
     left.set_ylabel(_("Loss"))
     right.plot(epochs, [100 * a for a in train_acc], label=_("Training data"))
-    right.plot(epochs, [100 * a for a in test_acc], label=_("Test data"))
+    right.plot(epochs, [100 * a for a in val_acc], label=_("Validation data"))
     right.set_title(_("Accuracy per epoch"))
     right.set_xlabel(_("Epoch"))
     right.set_ylabel(_("Accuracy (%)"))
