@@ -19,12 +19,13 @@ from pathlib import Path
 
 
 def digests(build: Path) -> dict[str, str]:
-    """Cache entry (name-key) -> weights digest, from the results records."""
+    """Network (its name and recipe key) -> weights digest, from the results records."""
     found = {}
     for record in sorted((build / "results").glob("*.json")):
         data = json.loads(record.read_text(encoding="utf-8"))
         if "weights_digest" in data:
-            found[record.stem] = data["weights_digest"]
+            key = {k: v for k, v in data["key"].items() if k != "data"}
+            found[f"{data['name']} {json.dumps(key, sort_keys=True)}"] = data["weights_digest"]
     return found
 
 
@@ -76,11 +77,12 @@ def main() -> int:
     a, b = (Path(p) for p in sys.argv[1:])
     bad = 0
     da, db = digests(a), digests(b)
-    print(f"{'network (cache entry)':<44} {'weights A':<22} {'weights B':<22}")
+    print(f"{'network (name and recipe)':<44} {'weights A':<22} {'weights B':<22}")
     for entry in sorted(da.keys() | db.keys()):
         same = da.get(entry) == db.get(entry)
         bad += not same
-        print(f"{entry:<44} {da.get(entry, '-'):<22} {db.get(entry, '-'):<22}"
+        label = entry if len(entry) <= 44 else entry[:41] + "..."
+        print(f"{label:<44} {da.get(entry, '-'):<22} {db.get(entry, '-'):<22}"
               f"{'' if same else '  DIFFERENT'}")
     hidden = times(a) | times(b)
     ta, tb = page_texts(a), page_texts(b)

@@ -109,9 +109,18 @@ def fingerprint(name: str, model: nn.Module, train: Callable, key: dict, dev: to
         "key": key,
         "torch": torch.__version__,
         "device": dev.type,
+        "kernels": kernels(),
     }
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def kernels() -> str:
+    """The instruction set PyTorch's CPU kernels use, and the oneDNN/MKL pins (the build's
+    ``PINNED_KERNELS``): weights trained on other kernels differ in their last bits, so a
+    process started without the pins must not serve or overwrite the build's entries."""
+    pins = ",".join(os.environ.get(k, "") for k in ("DNNL_MAX_CPU_ISA", "MKL_CBWR"))
+    return f"{torch.backends.cpu.get_cpu_capability()} {pins}"
 
 
 # The entries this process trained (not loaded): nnbook.pretrain reports which were new.
