@@ -135,8 +135,8 @@ def kernel_profile() -> Path:
 # The same instruction set for PyTorch's own kernels, oneDNN's convolutions and MKL on every
 # x86-64 machine of the kind (AVX2 is what Zen 3, Ice Lake and Zen 4 all have): without it,
 # each CPU takes its own code path and sums in its own order, so the last bits of every
-# result, and after thousands of steps the accuracies, differ between machines. Costs about
-# 13-47 % per training step on an AVX-512 machine (scripts/bench_cnn.py --unpinned measures it).
+# result, and after thousands of steps the accuracies, differ between machines. Costs LeNet
+# 19 % on an AVX-512 machine (21.9 against 18.4 s, scripts/bench_cnn.py with --unpinned).
 PINNED_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
 
 
