@@ -110,7 +110,7 @@ def edit_code(pages: list[Path], mark: int = 1) -> None:
 
 
 def inputs_fingerprint() -> str:
-    from nnbook import build
+    from nnbook.site import build
 
     return build.inputs_fingerprint()
 
@@ -135,7 +135,7 @@ def time_imports() -> dict[str, float]:
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
-    for module in ("nnbook", "nnbook.sphinx"):
+    for module in ("nnbook", "nnbook.site.sphinx"):
         start = time.perf_counter()
         subprocess.run([PY, "-c", f"import {module}"], check=True, env=dict(os.environ, **ENV))
         times[f"python -c 'import {module}'"] = time.perf_counter() - start

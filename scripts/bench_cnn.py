@@ -4,7 +4,7 @@
                                           [--unpinned]
 
 Trains from scratch (the results cache is not used) exactly as the build does: the recipe's
-fixed schedule and threads, the build's pinned kernels (``nnbook.build.PINNED_KERNELS``;
+fixed schedule and threads, the build's pinned kernels (``nnbook.site.build.PINNED_KERNELS``;
 ``--unpinned`` lets each CPU use its widest instructions, to measure what pinning costs).
 The test set is evaluated once per run, after training (the recipes were chosen on the
 validation images, scripts/tune_cnn.py). Slow on a CPU: about 0.5 + 1.5 + 5 minutes per
@@ -66,7 +66,7 @@ def main() -> None:
                         help="do not pin the kernels' instruction set (measures its cost)")
     args = parser.parse_args()
     if not args.unpinned:
-        from nnbook.build import ensure_pinned_kernels
+        from nnbook.site.build import ensure_pinned_kernels
 
         ensure_pinned_kernels()
     import torch

@@ -15,7 +15,7 @@ import argparse
 import json
 import statistics
 
-from nnbook.build import ensure_pinned_kernels
+from nnbook.site.build import ensure_pinned_kernels
 
 
 def main() -> None:

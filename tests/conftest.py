@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nnbook.build import PINNED_KERNELS
+from nnbook.site.build import PINNED_KERNELS
 
 REPO = Path(__file__).resolve().parents[1]
 # The tests compute on the build's kernels (set before any test imports torch): the

@@ -305,7 +305,7 @@ def test_search_finds_the_chapter_by_a_word_only_it_contains(page, base_url, lan
 
 def test_korean_search_finds_a_noun_written_with_a_particle(page, base_url):
     """"텐서" must find chapter 1, where it is written as 텐서를, 텐서의, 텐서가..."""
-    from nnbook.sphinx import strip_korean_particle
+    from nnbook.site.sphinx import strip_korean_particle
 
     words = page_words(built(f"ko/{CHAPTER}.html"))
     # a noun that appears only with a particle attached (never bare) in the chapter

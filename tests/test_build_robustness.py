@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbook import i18n, report
+from nnbook import i18n
+from nnbook.site import report
 from test_build_failures import make_book, run_build
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,7 +144,7 @@ def test_the_execution_report_covers_every_built_page_and_is_linked():
         for chapter in chapters:
             assert f'href="{lang}/{chapter}.html"' in text
     assert 'href="execution-report.html"' in (BUILD / "html" / "index.html").read_text()
-    from nnbook import pretrain
+    from nnbook.site import pretrain
 
     for training in pretrain.trainings():  # the networks trained before the pages ran
         assert f"<code>{html.escape(training.label())}</code>" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnbook import i18n
+from nnbook.site import catalogs
 
 
 @pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
@@ -14,7 +15,7 @@ def test_catalog_is_complete(lang):
 
 
 def test_catalogs_hold_every_string_of_the_code():
-    in_code = {str(m.id) for m in i18n.extract() if m.id}
+    in_code = {str(m.id) for m in catalogs.extract() if m.id}
     for lang in i18n.LANGUAGES:
         in_po = {str(m.id) for m in i18n.read_catalog(i18n.po_path(lang), lang) if m.id}
         missing = sorted(in_code - in_po)

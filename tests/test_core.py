@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import nnbook
-from nnbook.core import format_for_page
+from nnbook.site.pages import format_for_page
 
 
 def _cuda(monkeypatch, available: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnbook import i18n
+from nnbook.site import catalogs
 
 # Literal translations from the catalogs (locales/<lang>/LC_MESSAGES/nnbook.po).
 EXPECTED = {
@@ -84,9 +85,9 @@ def test_update_keeps_translations_and_adds_new_strings(scratch_locales):
     # A string the code no longer has disappears; a string the code has appears.
     before.add("A string that left the code", "사라진 문장")
     with po.open("wb") as f:
-        i18n.write_po(f, before)
-    i18n.update()  # extraction from code/ into the scratch catalogs
+        catalogs.write_po(f, before)
+    catalogs.update()  # extraction from code/ into the scratch catalogs
     after = i18n.read_catalog(po, "ko")
     assert after.get("Loss during training").string == "학습 중 손실"  # kept
     assert after.get("A string that left the code") is None
-    assert {str(m.id) for m in i18n.extract() if m.id} <= {str(m.id) for m in after if m.id}
+    assert {str(m.id) for m in catalogs.extract() if m.id} <= {str(m.id) for m in after if m.id}

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbook import i18n, status
+from nnbook import i18n
+from nnbook.site import status
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = [c["file"] for c in yaml.safe_load((REPO / "_toc.yml").read_text())["chapters"]]

@@ -1,4 +1,4 @@
-"""nnbook.pretrain: the build trains what the pages load, before they run."""
+"""nnbook.site.pretrain: the build trains what the pages load, before they run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbook import i18n, pretrain
+from nnbook import i18n
+from nnbook.site import pretrain
 
 REPO = Path(__file__).resolve().parents[1]
 # The functions that train through nnbook.results (what a page may call to get a network).
@@ -23,7 +24,7 @@ def test_every_training_a_page_calls_is_listed_for_its_chapter():
             listed = {t.function for t in pretrain.BY_CHAPTER.get(page.stem, [])}
             missing = called - listed
             assert not missing, f"book/{lang}/{page.name} calls {missing}; list them in " \
-                                f"nnbook.pretrain.BY_CHAPTER[{page.stem!r}]"
+                                f"nnbook.site.pretrain.BY_CHAPTER[{page.stem!r}]"
 
 
 def test_chapters_listed_are_in_the_table_of_contents():
@@ -72,7 +73,7 @@ def test_the_rest_run_in_worker_processes_and_failures_surface(monkeypatch):
 
 
 def test_a_warm_build_skips_training_only_while_the_cache_is_unchanged(tmp_path, monkeypatch):
-    from nnbook import build
+    from nnbook.site import build
 
     monkeypatch.setattr(build, "BUILD", tmp_path)
     (tmp_path / "results").mkdir()
@@ -87,7 +88,7 @@ def test_a_warm_build_skips_training_only_while_the_cache_is_unchanged(tmp_path,
 
 def test_openmp_threads_sleep_while_pages_share_the_cores_but_may_spin_for_the_trainer(
         monkeypatch):
-    from nnbook import build
+    from nnbook.site import build
 
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     assert build.kernel_env(1)["OMP_WAIT_POLICY"] == "PASSIVE"  # pages side by side

@@ -1,8 +1,8 @@
-"""nnbook.sphinx helpers that need no build: Korean search terms."""
+"""nnbook.site.sphinx helpers that need no build: Korean search terms."""
 
 from __future__ import annotations
 
-from nnbook.sphinx import strip_korean_particle
+from nnbook.site.sphinx import strip_korean_particle
 
 
 def test_korean_particles_are_stripped():

@@ -1,4 +1,4 @@
-"""Translation status (nnbook.status): stale detection, code-cell parity, catalogs; and how
+"""Translation status (nnbook.site.status): stale detection, code-cell parity, catalogs; and how
 an installed nnbook finds its catalogs (nnbook.i18n.locales_dir)."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbook import i18n, status
+from nnbook import i18n
+from nnbook.site import status
+from nnbook.site.wheel import build_wheel
 
 REPO = Path(__file__).resolve().parents[1]
 # The origin language of each chapter (../shared/DESIGN.md, "Origin languages").
@@ -211,45 +213,26 @@ def test_compiled_catalogs_go_to_a_cache_outside_the_repository(monkeypatch, tmp
     assert i18n.mo_path("ko") == expected
 
 
-def _wheel(tmp_path: Path) -> Path:
-    """A wheel built, as ``pip install .`` would, from a copy of the packaging inputs
-    (a copy: setuptools writes build/ and *.egg-info next to the sources)."""
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "MANIFEST.in"):
-        if (REPO / name).is_file():
-            shutil.copy(REPO / name, source / name)
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.mo")
-    for folder in ("code", "locales"):
-        shutil.copytree(REPO / folder, source / folder, ignore=skip)
-    out = tmp_path / "wheels"
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--no-index", "-q", "-w", str(out), str(source)],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    (wheel,) = out.glob("nnbook-*.whl")
-    return wheel
-
-
-def test_the_package_ships_catalogs_templates_and_every_module(tmp_path):
-    wheel = _wheel(tmp_path)
+def test_the_readers_wheel_ships_teaching_code_and_catalogs_only(tmp_path):
+    wheel = build_wheel(tmp_path / "wheels")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
+        metadata = archive.read(next(n for n in names if n.endswith("/METADATA"))).decode()
         site = tmp_path / "site"
         archive.extractall(site)
     package = REPO / "code" / "nnbook"
     modules = {f"nnbook/{p.relative_to(package).as_posix()}" for p in package.rglob("*.py")
                if "__pycache__" not in p.parts}
-    assert "nnbook/__init__.py" in modules and "nnbook/i18n.py" in modules
-    assert modules <= names, f"modules missing from the wheel: {sorted(modules - names)}"
-    for folder, pattern in (("templates", "*.html"), ("static", "*")):
-        shipped = {f"nnbook/{folder}/{p.name}" for p in (package / folder).glob(pattern)}
-        assert shipped and shipped <= names, f"{folder} missing: {sorted(shipped - names)}"
-    assert "nnbook/templates/layout.html" in names
+    machinery = {m for m in modules if m.startswith("nnbook/site/")}
+    assert "nnbook/__init__.py" in modules and "nnbook/i18n.py" in modules and machinery
+    assert modules - machinery <= names, f"missing from the wheel: {sorted(modules - names)}"
+    assert not {n for n in names if n.startswith("nnbook/site/")}, "the site's machinery shipped"
+    # pip install brings what the chapters import, as compatible ranges
+    required = {line.split(":", 1)[1].strip().split(">")[0].split("<")[0].split("=")[0].strip()
+                for line in metadata.splitlines() if line.startswith("Requires-Dist:")}
+    assert {"torch", "torchvision", "numpy", "matplotlib", "babel", "tqdm"} <= required, required
     for lang in ("da", "sv", "ko", "nl"):
-        for domain in ("nnbook", "sphinx"):
-            assert f"nnbook/locales/{lang}/LC_MESSAGES/{domain}.po" in names, (lang, domain)
+        assert f"nnbook/locales/{lang}/LC_MESSAGES/nnbook.po" in names, lang
     assert "nnbook/locales/nnbook.pot" in names
     # Installed without the repository, nnbook finds its catalogs inside the package.
     code = ("import nnbook, nnbook.i18n as i18n\n"

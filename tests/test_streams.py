@@ -7,7 +7,7 @@ import copy
 import nbformat
 from nbformat import NotebookNode
 
-from nnbook import sphinx
+from nnbook.site import sphinx
 
 
 def stream(name: str, text: str) -> NotebookNode:

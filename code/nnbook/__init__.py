@@ -4,7 +4,7 @@ A chapter starts with ``nnbook.setup("da")``: the page's language for every stri
 number and figure the package produces, the seed, and the plot style.
 
 Submodules load on first use (PEP 562), so ``import nnbook`` costs milliseconds: the
-Sphinx extension and the command line import the package without torch or matplotlib.
+site's machinery (``nnbook.site``, not in the reader's wheel) imports it without torch.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the names are, for editors and type checkers
     from nnbook import byhand, i18n, plots
-    from nnbook.core import device, glue, seed, setup
+    from nnbook.core import device, seed, setup
 
-__all__ = ["byhand", "device", "glue", "i18n", "plots", "seed", "setup"]
+__all__ = ["byhand", "device", "i18n", "plots", "seed", "setup"]
 
-_FROM_CORE = {"device", "glue", "seed", "setup"}
+_FROM_CORE = {"device", "seed", "setup"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,67 +1,13 @@
-"""Command line of the book: ``python -m nnbook <command>``.
+"""``python -m nnbook <command>``: the book's command line, in the repository (nnbook.site.cli)."""
 
-  build [--lang xx] [--chapter NN-slug]
-                                 build the site (every language and chapter, or those named)
-  train [--chapter NN-slug]      train what the chapters load (build does it first)
-  catalogs update                extract strings from code/ and update every .po
-  catalogs check                 list untranslated and fuzzy entries (file:line)
-  catalogs compile               check and compile every catalog
-  status                         per chapter and language: present, code parity, stale
-                                 against the origin; catalog completeness
-"""
-
-from __future__ import annotations
-
-import argparse
 import sys
 
-from nnbook import build, i18n
+try:
+    from nnbook.site.cli import main
+except ModuleNotFoundError as err:  # the reader's wheel ships the teaching code only
+    if err.name not in ("nnbook.site", "nnbook.site.cli"):
+        raise
+    sys.exit("python -m nnbook: the book's build tools are not in the reader's package; "
+             "clone the book's repository to build it")
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nnbook", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="build the site")
-    b.add_argument("--lang", action="append", choices=list(i18n.LANGUAGES),
-                   help="build only this language (repeatable)")
-    b.add_argument("--chapter", action="append",
-                   help="build only this chapter, e.g. 01-tensors (repeatable; a preview)")
-    t = sub.add_parser("train", help="train the networks the chapters load")
-    t.add_argument("--chapter", action="append", help="only what this chapter loads")
-    c = sub.add_parser("catalogs", help="translators' catalogs")
-    c.add_argument("action", choices=["update", "check", "compile"])
-    sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "build":
-            return build.build(args.lang or list(i18n.LANGUAGES), args.chapter)
-        if args.command == "train":
-            from nnbook import pretrain
-
-            return pretrain.main(args.chapter)
-        if args.command == "status":
-            from nnbook import status
-
-            text, code = status.report()
-            print(text)
-            return code
-        if args.action == "update":
-            i18n.update()
-        elif args.action == "compile":
-            for path in i18n.compile_all():
-                print(path)
-        else:
-            todo = [p for lang in i18n.LANGUAGES for p in i18n.problems(lang)]
-            for problem in todo:
-                print(problem)
-            print(f"{len(todo)} entries to translate or review")
-            return 1 if todo else 0
-    except i18n.TranslationError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+sys.exit(main())

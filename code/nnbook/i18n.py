@@ -4,7 +4,7 @@ Message ids are English and live in the code (marked with ``_()`` or ``N_()``); 
 translations live in ``locales/<lang>/LC_MESSAGES/nnbook.po``. A missing, empty or fuzzy
 translation is an error that names the catalog, never a silent fallback to English.
 
-Command line: ``python -m nnbook catalogs update|check|compile`` (see nnbook/__main__.py).
+Extracting and updating the catalogs is the site's business (``nnbook.site.catalogs``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from pathlib import Path
 
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal, format_percent
 
 LANGUAGES: dict[str, str] = {"da": "da_DK", "sv": "sv_SE", "ko": "ko_KR", "nl": "nl_NL"}
@@ -176,42 +175,7 @@ def percent(fraction: float, digits: int = 1) -> str:
     return format_percent(fraction, format=pattern, locale=locale())
 
 
-# --- catalogs: extract, update, compile ----------------------------------------------
-
-KEYWORDS = {"_": None, "N_": None}
-
-
-def extract() -> Catalog:
-    """All marked strings of code/nnbook, with their source locations."""
-    catalog = Catalog(project="nnbook", domain=DOMAIN)
-    src = REPO / "code"
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(src), method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    return catalog
-
-
-def update() -> None:
-    """Write locales/nnbook.pot and merge it into every language's .po."""
-    template = extract()
-    with (locales_dir() / f"{DOMAIN}.pot").open("wb") as f:
-        write_po(f, template, width=88, omit_header=False, sort_output=True)
-    for lang in LANGUAGES:
-        path = po_path(lang)
-        if path.exists():
-            catalog = read_catalog(path, lang)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(locale=lang, project="nnbook", domain=DOMAIN, fuzzy=False)
-        catalog.update(template, update_header_comment=False)
-        catalog.fuzzy = False  # the header: our catalogs are reviewed as a whole
-        catalog.obsolete.clear()  # removed strings go; git keeps their history
-        with path.open("wb") as f:
-            write_po(f, catalog, width=88, sort_output=True, ignore_obsolete=True)
-        todo = problems(lang)
-        print(f"{path}: {len(catalog)} entries, {len(todo)} to translate or review")
-
+# --- compiled catalogs -------------------------------------------------------------
 
 def mo_path(lang: str) -> Path:
     """Compiled catalogs go under _build/ (never committed): ``NNBOOK_BUILD`` moves it; an
@@ -240,7 +204,3 @@ def compile_language(lang: str) -> Path:
     tmp.write_bytes(buf.getvalue())
     os.replace(tmp, target)
     return target
-
-
-def compile_all() -> list[Path]:
-    return [compile_language(lang) for lang in LANGUAGES]

@@ -123,7 +123,7 @@ def kernels() -> str:
     return f"{torch.backends.cpu.get_cpu_capability()} {pins}"
 
 
-# The entries this process trained (not loaded): nnbook.pretrain reports which were new.
+# The entries this process trained (not loaded): nnbook.site.pretrain reports which were new.
 TRAINED_HERE: list[str] = []
 
 
@@ -184,7 +184,7 @@ def trained(
             raise LookupError(
                 f"no trained {name!r} ({weights.name}) in {weights.parent}, and "
                 "NNBOOK_CACHED_ONLY=1 forbids training it here. The build trains first what "
-                "nnbook.pretrain.BY_CHAPTER lists for a chapter: list this network there.")
+                "nnbook.site.pretrain.BY_CHAPTER lists for a chapter: list this network there.")
         if saved is not None:
             model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
             history = History.from_dict(saved)

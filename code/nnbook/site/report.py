@@ -6,7 +6,7 @@ page, its execution seconds). Pages whose record appeared during this build were
 the others came from the cache (their seconds are those of the run that cached them).
 Written as ``<build>/report/<lang>.json`` per language and rendered, for every language
 built so far, as ``<build>/html/execution-report.html`` (linked from the landing page), after
-the networks ``nnbook.pretrain`` trained before the pages ran.
+the networks ``nnbook.site.pretrain`` trained before the pages ran.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each language is its own Sphinx build (``language`` = da, sv, ko or nl, source folder
 ``book/<lang>/``). This extension, registered in ``_config.yml`` (``sphinx:
-extra_extensions: [nnbook.sphinx]``), adds to every page:
+extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 
 - a language switcher in the article header: real links to the same page in the other
   languages (``lang``/``hreflang`` set) and to the landing page;
@@ -36,7 +36,7 @@ from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
 from nnbook import i18n
-from nnbook.build import LANGUAGE_NAMES
+from nnbook.site.build import LANGUAGE_NAMES
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")

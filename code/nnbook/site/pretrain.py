@@ -1,6 +1,6 @@
 """Train what the chapters load, before any page runs: ``python -m nnbook train``.
 
-``nnbook.build`` calls it first, for the chapters it builds, and then runs every language's
+``nnbook.site.build`` calls it first, for the chapters it builds, and then runs every language's
 pages side by side with ``NNBOOK_CACHED_ONLY=1``: a page that asks for a network missing
 here fails loudly instead of training it (slowly, on one shared thread) in the middle of a
 page. Two kinds of training:

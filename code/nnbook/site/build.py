@@ -3,7 +3,7 @@
 ``python -m nnbook build`` builds every language into ``_build/html/<lang>/``;
 ``--lang ko`` builds one (a translator's preview). A failing or hanging cell fails the
 build and is reported with its language, page and cell; nothing is rendered silently.
-The networks the chapters load are trained first, on every core (``nnbook.pretrain``); the
+The networks the chapters load are trained first, on every core (``nnbook.site.pretrain``); the
 languages then build side by side (``NNBOOK_JOBS``), their pages only loading them.
 """
 
@@ -23,7 +23,8 @@ from pathlib import Path
 import yaml
 
 from nnbook import i18n
-from nnbook import report as execution_report
+from nnbook.site import catalogs
+from nnbook.site import report as execution_report
 from nnbook.i18n import N_, _
 
 REPO = i18n.REPO
@@ -121,7 +122,7 @@ def kernel_profile() -> Path:
     """
     directory = BUILD / "ipython"
     config = directory / "profile_default" / "ipython_kernel_config.py"
-    text = ("# written by nnbook.build\n"
+    text = ("# written by nnbook.site.build\n"
             "c.IPKernelApp.capture_fd_output = False\n"
             # Each kernel warned that its local TCP socket is unencrypted (36 console lines
             # a build); its own errors still show.
@@ -181,7 +182,7 @@ def _results_state(trainings: list[str]) -> str:
 
 
 def pretrain(chapters: list[str] | None) -> float:
-    """Train what the chapters' pages load (``nnbook.pretrain``), before any page runs.
+    """Train what the chapters' pages load (``nnbook.site.pretrain``), before any page runs.
 
     Skipped (no torch import, no weights loaded) when the same package already trained the
     same list and no entry of the results cache changed since: a warm rebuild stays fast.
@@ -190,7 +191,7 @@ def pretrain(chapters: list[str] | None) -> float:
     stems = chapters or [e["file"] for e in
                          yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
                          .get("chapters", [])]
-    from nnbook import pretrain as networks
+    from nnbook.site import pretrain as networks
 
     labels = [t.label() for t in networks.trainings(stems)]
     if not labels:
@@ -203,7 +204,7 @@ def pretrain(chapters: list[str] | None) -> float:
     stamp.unlink(missing_ok=True)
     command = [sys.executable, "-m", "nnbook", "train",
                *(arg for stem in stems for arg in ("--chapter", stem))]
-    print(f"[nnbook] training what {len(stems)} chapters load (nnbook.pretrain)", flush=True)
+    print(f"[nnbook] training what {len(stems)} chapters load (nnbook.site.pretrain)", flush=True)
     if run_prefixed(command, kernel_env(shared=False), None) != 0:
         raise BuildError("training the book's networks failed (python -m nnbook train, above)")
     stamp.write_text(_results_state(labels))
@@ -256,7 +257,7 @@ def build_language(lang: str, chapters: list[str] | None = None,
     if reports.exists():
         shutil.rmtree(reports)  # only this build's failures count
     # NNBOOK_CACHED_ONLY: pages load what pretrain() trained; a page that would train
-    # something it does not list fails (nnbook.pretrain says where to add it).
+    # something it does not list fails (nnbook.site.pretrain says where to add it).
     env = kernel_env(threads) | {"IPYTHONDIR": str(kernel_profile()), "NNBOOK_CACHED_ONLY": "1"}
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
@@ -396,7 +397,7 @@ def write_sitemap() -> Path:
 
 def write_status_page() -> Path:
     """_build/html/status.html: the translation status (as ``python -m nnbook status``)."""
-    from nnbook import status
+    from nnbook.site import status
 
     path = BUILD / "html" / "status.html"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -423,12 +424,12 @@ def build(langs: list[str], chapters: list[str] | None = None,
           jobs: int | None = None) -> int:
     """Build the given languages and the landing page; prints a summary of times.
 
-    First the networks the chapters load are trained (``nnbook.pretrain``; cached ones are
+    First the networks the chapters load are trained (``nnbook.site.pretrain``; cached ones are
     only checked). Then the pages only load them, and the languages (one Python process
     each, mostly single-threaded) build ``jobs`` at a time, one thread each.
     """
     started = time.perf_counter()
-    i18n.compile_all()  # a broken or incomplete catalog stops the build here, file:line
+    catalogs.compile_all()  # a broken or incomplete catalog stops the build here, file:line
     jobs = jobs or default_jobs()
     times, failed = {}, []
 

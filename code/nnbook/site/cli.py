@@ -1,0 +1,68 @@
+"""Command line of the book: ``python -m nnbook <command>``.
+
+  build [--lang xx] [--chapter NN-slug]
+                                 build the site (every language and chapter, or those named)
+  train [--chapter NN-slug]      train what the chapters load (build does it first)
+  catalogs update                extract strings from code/ and update every .po
+  catalogs check                 list untranslated and fuzzy entries (file:line)
+  catalogs compile               check and compile every catalog
+  status                         per chapter and language: present, code parity, stale
+                                 against the origin; catalog completeness
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nnbook import i18n
+from nnbook.site import build, catalogs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nnbook", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the site")
+    b.add_argument("--lang", action="append", choices=list(i18n.LANGUAGES),
+                   help="build only this language (repeatable)")
+    b.add_argument("--chapter", action="append",
+                   help="build only this chapter, e.g. 01-tensors (repeatable; a preview)")
+    t = sub.add_parser("train", help="train the networks the chapters load")
+    t.add_argument("--chapter", action="append", help="only what this chapter loads")
+    c = sub.add_parser("catalogs", help="translators' catalogs")
+    c.add_argument("action", choices=["update", "check", "compile"])
+    sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            return build.build(args.lang or list(i18n.LANGUAGES), args.chapter)
+        if args.command == "train":
+            from nnbook.site import pretrain
+
+            return pretrain.main(args.chapter)
+        if args.command == "status":
+            from nnbook.site import status
+
+            text, code = status.report()
+            print(text)
+            return code
+        if args.action == "update":
+            catalogs.update()
+        elif args.action == "compile":
+            for path in catalogs.compile_all():
+                print(path)
+        else:
+            todo = [p for lang in i18n.LANGUAGES for p in i18n.problems(lang)]
+            for problem in todo:
+                print(problem)
+            print(f"{len(todo)} entries to translate or review")
+            return 1 if todo else 0
+    except i18n.TranslationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
