@@ -23,9 +23,9 @@ from pathlib import Path
 import yaml
 
 from nnbook import i18n
+from nnbook.i18n import N_, _
 from nnbook.site import catalogs
 from nnbook.site import report as execution_report
-from nnbook.i18n import N_, _
 
 REPO = i18n.REPO
 # NNBOOK_SOURCE: another folder with book/, _toc.yml and _config.yml (the tests build

@@ -12,8 +12,16 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from nnbook.i18n import (DOMAIN, LANGUAGES, REPO, compile_language, locales_dir, po_path,
-                         problems, read_catalog)
+from nnbook.i18n import (
+    DOMAIN,
+    LANGUAGES,
+    REPO,
+    compile_language,
+    locales_dir,
+    po_path,
+    problems,
+    read_catalog,
+)
 
 KEYWORDS = {"_": None, "N_": None}
 

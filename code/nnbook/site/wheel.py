@@ -36,7 +36,8 @@ def build_wheel(out: Path) -> Path:
              "--no-index", "-q", "-w", str(built), str(source)],
             capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
-            raise RuntimeError(f"building the reader's wheel failed:\n{result.stdout}{result.stderr}")
+            raise RuntimeError("building the reader's wheel failed:\n"
+                               + result.stdout + result.stderr)
         (wheel,) = built.glob("nnbook-*.whl")
         for old in out.glob("nnbook-*.whl"):
             old.unlink()
