@@ -1,8 +1,8 @@
-"""nnbook.site.sphinx helpers that need no build: Korean search terms."""
+"""nnbook.site.sphinx helpers that need no build: Korean search, code without prose."""
 
 from __future__ import annotations
 
-from nnbook.site.sphinx import strip_korean_particle
+from nnbook.site.sphinx import strip_korean_particle, without_prose
 
 
 def test_korean_particles_are_stripped():
@@ -12,3 +12,27 @@ def test_korean_particles_are_stripped():
     assert strip_korean_particle("텐서들을") == "텐서"
     assert strip_korean_particle("이") == "이"  # one syllable stays
     assert strip_korean_particle("tensor") == "tensor"
+
+
+def test_package_code_on_a_page_loses_its_english_prose():
+    source = '''class Net(nn.Module):
+    """The docstring,
+    on two lines."""
+
+    def forward(self, x):  # a comment
+        # a line of comment
+        text = "a string value"  # kept: not a statement of its own
+        """A bare string statement."""
+        return f(x, "# not a comment")
+'''
+    assert without_prose(source) == '''class Net(nn.Module):
+    def forward(self, x):
+        text = "a string value"
+        return f(x, "# not a comment")'''
+
+
+def test_an_indented_fragment_keeps_its_indentation():
+    fragment = "    for x in xs:\n        y = x  # why\n        z = (y,\n"
+    assert without_prose(fragment) == fragment  # a cut-off bracket: shown as it is
+    whole = "    for x in xs:\n        y = x  # why\n"
+    assert without_prose(whole) == "    for x in xs:\n        y = x"

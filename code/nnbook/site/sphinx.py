@@ -14,6 +14,7 @@ extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 - the executed notebook as ``.ipynb`` in the theme's download button;
 - a Korean search language (particles stripped, Latin words Porter-stemmed), since
   Sphinx has none and "텐서를" must be found by "텐서";
+- package code in ``literalinclude`` without its English comments and docstrings;
 - each cell's printed text as one output per stream, joined exactly as printed, on the page
   and in the downloadable notebook alike (``merge_streams``, in place of MyST-NB's merge).
 """
@@ -25,13 +26,17 @@ import io
 import json
 import re
 import shutil
+import tokenize
 from pathlib import Path
 from typing import Any
 
 import snowballstemmer
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.directives.code import LiteralInclude
 from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
@@ -244,6 +249,75 @@ def configure(app: Sphinx, config: Any) -> None:
     config.html_theme_options = options
 
 
+# --- package code on a page: the code without its English prose ---------------------------
+
+
+def without_prose(source: str) -> str:
+    """Python source without its comments and docstrings (bare string statements).
+
+    The package's comments and docstrings are English, for whoever maintains it; a page in
+    Danish, Swedish, Korean or Dutch shows only the code and explains it in its own prose.
+    A fragment that does not tokenize (a cut-off bracket) comes back unchanged.
+    """
+    lines = source.splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    margin = min(indents, default=0)
+    body = [line[margin:] for line in lines]
+    cut: dict[int, int] = {}  # row (0-based) -> column where a comment starts
+    dropped: set[int] = set()  # rows of string statements
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(body) + "\n").readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    statement_start = True
+    for i, token in enumerate(tokens):
+        if token.type == tokenize.COMMENT:
+            cut[token.start[0] - 1] = token.start[1]
+        elif token.type == tokenize.STRING and statement_start:
+            following = next((t for t in tokens[i + 1:] if t.type not in (tokenize.COMMENT,
+                              tokenize.NL)), None)
+            if following is None or following.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                dropped.update(range(token.start[0] - 1, token.end[0]))
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            statement_start = token.type in (tokenize.NEWLINE, tokenize.INDENT,
+                                             tokenize.DEDENT)
+    kept: list[str] = []
+    after_docstring = False
+    for row, line in enumerate(body):
+        if row in dropped:
+            after_docstring = True
+            continue
+        if row in cut:
+            line = line[: cut[row]].rstrip()
+            if not line:
+                continue  # a line that held only a comment
+        if after_docstring and not line.strip():
+            continue  # the blank line that followed a docstring
+        after_docstring = False
+        kept.append(" " * margin + line if line.strip() else "")
+    return "\n".join(kept)
+
+
+class LiteralIncludeWithoutProse(LiteralInclude):
+    """``literalinclude`` that shows Python without comments and docstrings (``without_prose``);
+    the flag ``:keep-prose:`` shows the file as it is."""
+
+    option_spec = {**LiteralInclude.option_spec, "keep-prose": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        result = super().run()
+        if "keep-prose" in self.options:
+            return result
+        for node in result:
+            for block in node.findall(nodes.literal_block):
+                if block.get("language", "python") not in ("python", "python3", "py"):
+                    continue
+                text = without_prose(block.astext())
+                block.rawsource = text
+                block.children = [nodes.Text(text)]
+        return result
+
+
 # --- Korean search --------------------------------------------------------------------
 
 # Particles (josa) and the copula glued to Korean nouns, longest first: "텐서를" -> "텐서".
@@ -361,8 +435,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("nnbook_site_url", "", "html")
     put_catalog_first(app)
     app.add_search_language(SearchKorean)
+    app.add_directive("literalinclude", LiteralIncludeWithoutProse, override=True)
     app.connect("config-inited", configure)
     app.connect("html-page-context", add_page_context, priority=400)
     app.connect("build-finished", write_js_translations)
     app.add_css_file("nnbook.css")
+    app.setup_extension("nnbook.site.katex")  # formulas typeset while building
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
