@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need_apt+=(fonts-nanum)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v npm >/dev/null || need_apt+=(npm)  # Lighthouse for scripts/bench_pages.py
+command -v node >/dev/null || need_apt+=(nodejs)  # KaTeX typesets the formulas while building
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "install.sh: need Debian packages ${need_apt[*]}; run as root or install them" >&2
@@ -33,5 +35,31 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip install -q --no-build-isolation --no-deps -e . 2>&1 | quiet
   .venv/bin/pip check
   echo "$want" > "$stamp"
+fi
+# Lighthouse (scripts/bench_pages.py) from npm, pinned, into the ignored .tools/lighthouse; it
+# runs Debian's Chromium (CHROME_PATH), so no browser is downloaded.
+LIGHTHOUSE_VERSION=12.8.2
+lh=.tools/lighthouse
+if [ "$(cat "$lh/.nnbook-version" 2>/dev/null)" != "$LIGHTHOUSE_VERSION" ]; then
+  echo "[install] lighthouse $LIGHTHOUSE_VERSION into $lh"
+  mkdir -p "$lh"
+  rm -f "$lh/.nnbook-version"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$lh" --no-audit --no-fund --silent \
+    "lighthouse@$LIGHTHOUSE_VERSION"
+  echo "$LIGHTHOUSE_VERSION" > "$lh/.nnbook-version"
+fi
+
+# KaTeX from npm, pinned (the same version as KATEX_VERSION in code/nnbook/site/katex.py), into
+# the ignored .tools/katex: the build typesets the book's formulas with it (Node.js), and the
+# site serves its stylesheet and fonts itself.
+KATEX_VERSION=0.19.1
+kx=.tools/katex
+if [ "$(cat "$kx/.nnbook-version" 2>/dev/null)" != "$KATEX_VERSION" ]; then
+  command -v node >/dev/null || { echo "install.sh: need Node.js (Debian nodejs)" >&2; exit 1; }
+  echo "[install] katex $KATEX_VERSION into $kx"
+  mkdir -p "$kx"
+  rm -f "$kx/.nnbook-version"
+  npm install --prefix "$kx" --no-audit --no-fund --silent "katex@$KATEX_VERSION"
+  echo "$KATEX_VERSION" > "$kx/.nnbook-version"
 fi
 echo "[install] ok: $(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')"

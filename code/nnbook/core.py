@@ -19,6 +19,7 @@ def setup(lang: str, seed_value: int = 0) -> None:
     from nnbook import plots  # matplotlib only for pages, not for `import nnbook`
 
     i18n.activate(lang)
+    plots.install_display()  # in a notebook: figures with alt text, as JPEG or palette PNG
     plots.use_book_style()
     seed(seed_value)
 

@@ -60,6 +60,7 @@ def loss_curve(losses: Sequence[float], title: str | None = None, xlabel: str | 
     ax.set_xlabel(xlabel or _("Step"))
     ax.set_ylabel(_("Loss"))
     fig.tight_layout()
+    describe(fig, _("Line chart of the loss as training goes on."))
     return fig
 
 
@@ -113,6 +114,8 @@ def decision_boundary(model, X, y, title: str | None = None):
     ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
     ax.grid(False)
     fig.tight_layout()
+    describe(fig, _("Points of two classes in the plane, coloured by the perceptron's "
+                    "probability of class 1, with a black line where that probability is 0.5."))
     return fig
 
 
@@ -133,6 +136,8 @@ def loss_and_accuracy(losses: Sequence[float], train_acc: Sequence[float],
     right.legend(loc="lower right")
     _locale_ticks(left.yaxis, right.yaxis)
     fig.tight_layout()
+    describe(fig, _("Two line charts per epoch: the loss on the left; on the right the "
+                    "accuracy on the training data and on the validation data."))
     return fig
 
 
@@ -153,25 +158,39 @@ def _compare(series: Sequence[tuple[str, Sequence[float]]], title: str, ylabel: 
     return fig
 
 
+def train_and_validation_loss(train: Sequence[float], val: Sequence[float]):
+    """The loss on the training and on the validation data per epoch (overfitting, ch. 4)."""
+    fig = _compare([(_("Training data"), train), (_("Validation data"), val)],
+                   _("Loss during training"), _("Loss"))
+    return describe(fig, _("Two loss curves per epoch: on the training data and on the "
+                           "validation data."))
+
+
 def softmax_mistake(right: Sequence[float], wrong: Sequence[float]):
     """Logits into CrossEntropyLoss against softmax first: the loss curves (chapter 4)."""
-    return _compare([(_("Logits into the loss (right)"), right),
-                     (_("Softmax before the loss (wrong)"), wrong)],
-                    _("Softmax before CrossEntropyLoss"), _("Loss"))
+    fig = _compare([(_("Logits into the loss (right)"), right),
+                    (_("Softmax before the loss (wrong)"), wrong)],
+                   _("Softmax before CrossEntropyLoss"), _("Loss"))
+    return describe(fig, _("Two loss curves per epoch: logits passed straight into the loss, "
+                           "and softmax applied before the loss."))
 
 
 def zero_grad_mistake(right: Sequence[float], wrong: Sequence[float]):
     """Training with and without optimizer.zero_grad(): the loss curves (chapter 4)."""
-    return _compare([(_("With zero_grad() (right)"), right),
-                     (_("Without zero_grad() (wrong)"), wrong)],
-                    _("Forgetting zero_grad()"), _("Loss"))
+    fig = _compare([(_("With zero_grad() (right)"), right),
+                    (_("Without zero_grad() (wrong)"), wrong)],
+                   _("Forgetting zero_grad()"), _("Loss"))
+    return describe(fig, _("Two loss curves per epoch: training with zero_grad() and "
+                           "without it."))
 
 
 def learning_rates(curves: dict[float, Sequence[float]]):
     """Loss curves for several learning rates, on a log scale (chapter 4)."""
     series = [(_("Learning rate {lr}").format(lr=_format_lr(lr)), values)
               for lr, values in curves.items()]
-    return _compare(series, _("Learning rate too high"), _("Loss (log scale)"), log=True)
+    fig = _compare(series, _("Learning rate too high"), _("Loss (log scale)"), log=True)
+    return describe(fig, _("Loss curves per epoch on a logarithmic scale, one per learning "
+                           "rate: {rates}.").format(rates=", ".join(s[0] for s in series)))
 
 
 def _format_lr(lr: float) -> str:
@@ -199,6 +218,8 @@ def resumed_training(full: Sequence[float], before: Sequence[float],
     ax.legend()
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
+    describe(fig, _("The loss per epoch of one uninterrupted training run, drawn wide and pale, "
+                    "and of a run saved at a checkpoint, loaded and continued, drawn on top."))
     return fig
 
 
@@ -215,6 +236,10 @@ def _as_image(image):
 
 
 # What an accuracy curve was measured on: the held-out validation images during training.
+CURVE_ALTS = {"val_accuracy": N_("Two line charts per epoch: the loss on the left, the accuracy "
+                                 "on the validation set on the right."),
+              "test_accuracy": N_("Two line charts per epoch: the loss on the left, the accuracy "
+                                  "on the test set on the right.")}
 CURVE_TITLES = {"val_accuracy": (N_("Accuracy on the validation set"),
                                  N_("Accuracy on the validation set (%)")),
                 "test_accuracy": (N_("Accuracy on the test set"),
@@ -238,6 +263,7 @@ def training_curves(history, metric: str = "val_accuracy"):
         ax.xaxis.get_major_locator().set_params(integer=True)
     _locale_ticks(left, right)
     fig.tight_layout()
+    describe(fig, _(CURVE_ALTS[metric]))
     return fig
 
 
@@ -254,6 +280,8 @@ def accuracy_over_time(runs: Sequence[tuple[str, object]], metric: str = "val_ac
     ax.legend(loc="lower right")
     _locale_ticks(ax)
     fig.tight_layout()
+    describe(fig, _("Accuracy against seconds of training, one curve per network: {names}.")
+             .format(names=", ".join(label for label, _history in runs)))
     return fig
 
 
@@ -269,6 +297,8 @@ def conv_filters(weight, title: str | None = None):
         ax.axis("off")
     fig.suptitle(title or _("The learned filters of conv1"))
     fig.tight_layout()
+    describe(fig, _("The {n} learned filters of the first convolution, drawn as small images: "
+                    "red for positive weights, blue for negative ones.").format(n=n))
     return fig
 
 
@@ -286,16 +316,59 @@ def feature_maps(image, maps, title: str | None = None):
         ax.axis("off")
     fig.suptitle(title or _("Feature maps of conv1 (after ReLU)"))
     fig.tight_layout()
+    describe(fig, _("An input image followed by the {n} feature maps the first convolution "
+                    "makes of it.").format(n=n))
     return fig
+
+
+# Image-grid captions must stay legible on a phone, where a figure is shown about PHONE_PX wide:
+# the caption font and the column count are chosen so that captions come out at least
+# CAPTION_MIN_PX tall there (a long caption means wider columns, so fewer of them per row).
+CAPTION_PT = 10
+PHONE_PX = 350
+CAPTION_MIN_PX = 9
+
+
+def _saved_dpi() -> float:
+    """The resolution figures are saved at (``savefig.dpi``, or the figure's)."""
+    dpi = plt.rcParams["savefig.dpi"]
+    return float(dpi) if dpi != "figure" else float(plt.rcParams["figure.dpi"])
+
+
+def _em_width(text: str) -> float:
+    """About how wide ``text`` is in ems: 1 for a wide (East Asian) letter, 0.62 for others."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+
+
+def grid_columns(titles: Sequence[str] | None, ncols: int, dpi: float = 110) -> tuple[int, float]:
+    """(columns, column width in inches) for an image grid whose captions are ``titles``."""
+    if not titles:
+        return ncols, 1.25
+    # DejaVu Sans averages about 0.62 em per letter, a Hangul syllable takes a whole em;
+    # a little air between the columns
+    longest = max((_em_width(line) for t in titles for line in str(t).split("\n")), default=0)
+    width = max(1.25, longest * CAPTION_PT / 72 + 0.15)
+    caption_px = CAPTION_PT * dpi / 72
+    fits = int(PHONE_PX * caption_px / (CAPTION_MIN_PX * width * dpi))
+    return max(1, min(ncols, fits)), width
 
 
 def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
                title: str | None = None, wrong: Sequence[bool] | None = None):
-    """Images with a caption each (already translated); ``wrong`` ones get a red caption."""
+    """Images with a caption each (already translated); ``wrong`` ones get a red caption.
+
+    ``ncols`` is the most columns; with captions there may be fewer, so that they stay legible
+    on a phone (``grid_columns``). Colour images (photographs) are sent as a JPEG.
+    """
     n = len(images)
+    dpi = _saved_dpi()
+    ncols, width = grid_columns(titles, ncols, dpi)
     nrows = -(-n // ncols)
-    height = 1.45 if titles is not None else 1.2
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, height * nrows + 0.4),
+    lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles else 0
+    height = 1.2 + 0.2 * lines * CAPTION_PT / 10
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows + 0.4),
                              squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -303,12 +376,24 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
             continue
         ax.imshow(_as_image(images[k]), cmap="gray", interpolation="nearest")
         if titles is not None:
-            ax.set_title(titles[k], fontsize=7.5,
+            ax.set_title(titles[k], fontsize=CAPTION_PT,
                          color="tab:red" if wrong is not None and wrong[k] else "black")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    photo = n > 0 and images[0].shape[0] == 3
+    if titles is not None:
+        shown = "; ".join(" ".join(str(t).split()) for t in titles)
+        text = _("A grid of {n} images with their captions: {captions}.").format(n=n,
+                                                                                  captions=shown)
+        if wrong is not None and any(wrong):
+            text += " " + _("Red captions mark wrong answers.")
+    else:
+        text = _("A grid of {n} images, without captions.").format(n=n)
+    if title:
+        text = f"{title}: {text}"
+    return describe(fig, text, photo=photo,
+                    caption_px=CAPTION_PT * dpi / 72 if titles is not None else None)
 
 
 def true_and_predicted(true: str, predicted: str) -> str:
@@ -337,6 +422,9 @@ def per_class_accuracy(names: Sequence[str], series: Sequence[tuple[str, Sequenc
     ax.set_title(_("Accuracy per class"))
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
+    describe(fig, _("Bar chart of the accuracy for each class ({classes}), one colour per "
+                    "network: {networks}.").format(classes=", ".join(names),
+                                                   networks=", ".join(s[0] for s in series)))
     return fig
 
 
@@ -357,6 +445,9 @@ def confusion_matrix(counts, names: Sequence[str]):
     ax.set_title(_("Confusion matrix on the test set"))
     ax.grid(False)
     fig.tight_layout()
+    describe(fig, _("Confusion matrix: for each true class (rows) and predicted class "
+                    "(columns) the number of test images; the classes are {classes}.")
+             .format(classes=", ".join(names)))
     return fig
 
 
@@ -380,6 +471,10 @@ def domain_shift(reported: float, test_before: float, train_before: float, test_
     ax.set_title(_("The same pretrained network on different copies of CIFAR-10"))
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
+    bars = "; ".join(f"{' '.join(label.split())}: {number(value, 1)}"
+                     for label, value in zip(labels, values, strict=True))
+    describe(fig, _("Bar chart of the accuracy in percent of the same pretrained network: "
+                    "{bars}.").format(bars=bars))
     return fig
 
 
@@ -416,6 +511,9 @@ def transfer_methods(results: dict, method_names: dict[str, str],
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize="small")
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
+    describe(fig, _("Bar chart of the test accuracy for each way of training ({methods}) and "
+                    "each input size, with one dot per run.")
+             .format(methods=", ".join(method_names.values())))
     return fig
 
 
@@ -459,14 +557,18 @@ def vae_losses(history):
         ax.xaxis.get_major_locator().set_params(integer=True)
     _locale_ticks(left, right)
     fig.tight_layout()
+    describe(fig, _("Two line charts per epoch: the reconstruction error and the KL "
+                    "divergence, each per image."))
     return fig
 
 
 def same_style(images):
     """Rows of one latent point each, columns the digits 0-9: the style stays, the digit changes."""
     labels = [_("Style {n}").format(n=i + 1) for i in range(images.shape[0])]
-    return digit_rows(images, labels, _("One style, ten digits"),
-                      [str(d) for d in range(images.shape[1])])
+    fig = digit_rows(images, labels, _("One style, ten digits"),
+                     [str(d) for d in range(images.shape[1])])
+    return describe(fig, _("Generated digits: each row keeps one handwriting style and draws "
+                           "the digits 0 to 9."))
 
 
 def diversity(generated: Sequence[float], real: Sequence[float]):
@@ -484,6 +586,8 @@ def diversity(generated: Sequence[float], real: Sequence[float]):
     ax.legend(loc="lower right", fontsize="small")
     _locale_ticks(ax.yaxis)
     fig.tight_layout()
+    describe(fig, _("Bar chart per digit of the mean distance between two images of that "
+                    "digit, for real and for generated digits."))
     return fig
 
 
@@ -491,13 +595,18 @@ def training_snapshots(epochs: Sequence[float], images):
     """The digits 0-9 drawn from the same latent points after several epochs (chapter 9)."""
     labels = [_("Before training") if e == 0 else _("After epoch {n}").format(n=e)
               for e in epochs]
-    return digit_rows(images, labels, _("The same request during training"))
+    fig = digit_rows(images, labels, _("The same request during training"))
+    return describe(fig, _("Generated digits 0 to 9 drawn from the same points of the latent "
+                           "space, one row per moment of training: {rows}.")
+                    .format(rows=", ".join(labels)))
 
 
 def requested_digits(images, title: str | None = None):
     """Rows of generated digits, row d drawn on request for the digit d (chapter 9)."""
     labels = [_("Digit {d}").format(d=d) for d in range(images.shape[0])]
-    return digit_rows(images, labels, title or _("Digits drawn on request"))
+    fig = digit_rows(images, labels, title or _("Digits drawn on request"))
+    return describe(fig, _("Generated digits, one row for each digit requested, from 0 to "
+                           "{last}.").format(last=images.shape[0] - 1))
 
 
 def latent_walk(images):
@@ -505,4 +614,121 @@ def latent_walk(images):
     labels = [_("Digit {d}").format(d=d) for d in range(images.shape[0])]
     cols = [_("start") if j == 0 else _("end") if j == images.shape[1] - 1 else ""
             for j in range(images.shape[1])]
-    return digit_rows(images, labels, _("A walk through the latent space"), cols)
+    fig = digit_rows(images, labels, _("A walk through the latent space"), cols)
+    return describe(fig, _("Generated digits: each row walks in a straight line through the "
+                           "latent space from one point to another, one row per digit."))
+
+
+# --- what a figure shows, in words, and how it travels to the page ------------------------------
+# Every function below describes its figure in the page's language (``describe``). The text
+# travels inside the image file, as JSON in a PNG iTXt chunk or a JPEG comment under the key
+# META_KEY, and the book's Sphinx extension (nnbook.site.sphinx) makes it the <img alt>.
+# Photographs go out as JPEG, everything else as a palette PNG: a fraction of an RGBA PNG.
+META_KEY = "nnbook"
+JPEG_QUALITY = 82
+
+
+def describe(fig, text: str, *, photo: bool = False, caption_px: float | None = None):
+    """Attach what ``fig`` shows (already translated); ``photo``: send it as a JPEG.
+
+    ``caption_px``: the height in image pixels of the captions of an image grid, so that a test
+    can check how large they come out on a phone. Returns ``fig``.
+    """
+    fig._nnbook_meta = {"alt": " ".join(text.split()), "photo": photo,
+                        "caption_px": caption_px}
+    return fig
+
+
+def description(fig) -> str | None:
+    """The text ``describe`` attached to ``fig``, or None."""
+    meta = getattr(fig, "_nnbook_meta", None)
+    return meta["alt"] if meta else None
+
+
+def encode(fig) -> tuple[str, bytes]:
+    """The figure as the page shows it: (mime type, bytes), its description embedded."""
+    import io
+    import json
+
+    from PIL import Image, PngImagePlugin
+
+    meta = getattr(fig, "_nnbook_meta", None) or {"alt": None, "photo": False,
+                                                  "caption_px": None}
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", bbox_inches="tight")
+    image = Image.open(io.BytesIO(raw.getvalue()))
+    if image.mode in ("RGBA", "LA"):
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    else:
+        image = image.convert("RGB")
+    payload = json.dumps({k: v for k, v in meta.items() if v is not None}, ensure_ascii=False)
+    out = io.BytesIO()
+    if meta["photo"]:
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True,
+                   comment=f"{META_KEY}:{payload}".encode())
+        return "image/jpeg", out.getvalue()
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt(META_KEY, payload)
+    image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="PNG", optimize=True, pnginfo=info)
+    return "image/png", out.getvalue()
+
+
+def embedded_meta(path) -> dict | None:
+    """What ``encode`` embedded in an image file: {"alt": ..., ...}, or None."""
+    import json
+
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            if image.format == "PNG":
+                text = image.text.get(META_KEY) if hasattr(image, "text") else None
+            else:
+                comment = image.info.get("comment", b"")
+                prefix = f"{META_KEY}:".encode()
+                text = comment[len(prefix):].decode() if comment.startswith(prefix) else None
+    except OSError:
+        return None
+    return json.loads(text) if text else None
+
+
+def install_display() -> bool:
+    """In a notebook kernel: show figures through ``encode`` (alt text, JPEG or palette PNG).
+
+    Loads the inline backend first, so that its own PNG formatter cannot replace ours later.
+    Returns False outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    import base64
+
+    from matplotlib.figure import Figure
+
+    plt.switch_backend(plt.rcParams["backend"])  # import it now: it sets its formatters once
+    both = {"image/png", "image/jpeg"}
+    pending: dict[int, tuple[str, bytes, set]] = {}
+
+    def formatter(mime: str):
+        def format_figure(fig):
+            # the PNG and the JPEG formatter are both asked for one display: encode once
+            kind, data, asked = pending.get(id(fig)) or (*encode(fig), set())
+            asked.add(mime)
+            if asked >= both:
+                pending.pop(id(fig), None)
+            else:
+                pending[id(fig)] = (kind, data, asked)
+            return base64.b64encode(data).decode() if kind == mime else None
+        return format_figure
+
+    formatters = shell.display_formatter.formatters
+    for mime in both:
+        formatters[mime].for_type(Figure, formatter(mime))
+    return True

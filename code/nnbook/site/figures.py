@@ -1,0 +1,129 @@
+"""Sphinx extension: figures with words, and a light page.
+
+Registered by ``nnbook.site.sphinx``. For every image a code cell drew:
+
+- its ``alt`` is the description the plotting function wrote into the file
+  (``nnbook.plots.describe``/``encode``: JSON in a PNG iTXt chunk or a JPEG comment); MyST-NB
+  itself would use the file's path. An image grid gets the class ``nnbook-grid``;
+- ``width``/``height`` attributes (the file's own size: the browser reserves the space) and
+  ``loading="lazy"``, ``decoding="async"``.
+
+And for every page, the theme's heavy assets that a page does not use:
+
+- ``fontawesome.js`` (1.45 MB: it swaps the icons for SVGs); the theme's stylesheet draws the
+  same icons from its web font;
+- ``searchindex.js`` with the search scripts on pages other than the search page (the theme
+  loads them everywhere for a search-as-you-type it does not have switched on here).
+
+The last two go through a template filter, ``nnbook_drop_scripts``, which our
+``layout.html`` applies to the theme's ``css`` and ``extrahead`` blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from nnbook.plots import embedded_meta
+
+# Scripts a page can do without (see the module's docstring), by the end of their path.
+DROPPED_SCRIPTS = ("scripts/fontawesome.js",)
+SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
+
+_SCRIPT = re.compile(r'[ \t]*<script\b[^>]*\bsrc="([^"]*)"[^>]*>\s*</script>[ \t]*\n?')
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\bsrc="([^"]+)"')
+
+
+def drop_scripts(html: str, search_page: bool = False) -> str:
+    """``html`` without the script tags of DROPPED_SCRIPTS (and the search scripts, except
+    on the search page)."""
+    dropped = DROPPED_SCRIPTS + (() if search_page else SEARCH_SCRIPTS)
+
+    def keep(match: re.Match) -> str:
+        path = match.group(1).split("?", 1)[0]
+        return "" if path.endswith(dropped) else match.group(0)
+
+    return _SCRIPT.sub(keep, str(html))
+
+
+def describe_images(app: Sphinx, doctree: nodes.document) -> None:
+    """Alt text (and the grid class) from what the plotting function embedded in the file."""
+    docname = app.env.docname
+    for node in doctree.findall(nodes.image):
+        uri = node.get("uri", "")
+        if "://" in uri or not uri.lower().endswith((".png", ".jpg", ".jpeg")):
+            continue
+        _rel, path = app.env.relfn2path(uri, docname)
+        meta = embedded_meta(path)
+        if not meta:
+            continue
+        if meta.get("alt") and not node.get("alt"):
+            node["alt"] = meta["alt"]
+        if meta.get("caption_px") and "nnbook-grid" not in node["classes"]:
+            node["classes"].append("nnbook-grid")
+
+
+def sized_images(body: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """Every ``<img>`` whose file size is known gets width, height, lazy loading."""
+
+    def fix(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        size = sizes.get(Path(src.group(1)).name) if src else None
+        extra = []
+        if size and " width=" not in tag and " height=" not in tag:
+            extra.append(f'width="{size[0]}" height="{size[1]}"')
+        if " loading=" not in tag:
+            extra.append('loading="lazy"')
+        if " decoding=" not in tag:
+            extra.append('decoding="async"')
+        if not extra:
+            return tag
+        if tag.endswith("/>"):
+            return f"{tag[:-2].rstrip()} {' '.join(extra)} />"
+        return f"{tag[:-1].rstrip()} {' '.join(extra)}>"
+
+    return _IMG.sub(fix, body)
+
+
+def image_sizes(app: Sphinx) -> dict[str, tuple[int, int]]:
+    """{file name under _images/: (width, height)} for the images Sphinx copies."""
+    from PIL import Image
+
+    cache = getattr(app.builder, "_nnbook_image_sizes", None)
+    if cache is None:
+        cache = app.builder._nnbook_image_sizes = {}
+    images = getattr(app.builder, "images", {})
+    for source, name in images.items():
+        if name in cache:
+            continue
+        try:
+            with Image.open(Path(app.srcdir) / source) as image:
+                cache[name] = image.size
+        except OSError:
+            cache[name] = None
+    return {k: v for k, v in cache.items() if v}
+
+
+def page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
+                 doctree: Any) -> None:
+    if doctree is not None and "body" in context and "<img" in context["body"]:
+        context["body"] = sized_images(context["body"], image_sizes(app))
+
+
+def add_filter(app: Sphinx) -> None:
+    templates = getattr(app.builder, "templates", None)
+    if templates is not None and hasattr(templates, "environment"):
+        templates.environment.filters["nnbook_drop_scripts"] = drop_scripts
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", add_filter)
+    app.connect("doctree-read", describe_images)
+    app.connect("html-page-context", page_context, priority=600)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

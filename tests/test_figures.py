@@ -1,0 +1,148 @@
+"""Figures with words, and a light page (issue #17): every plotting function describes its
+figure in the page's language, the description travels inside the image file to the <img alt>,
+photographs go out as JPEG and the rest as palette PNG, image-grid captions stay legible on a
+phone, and the theme's unused heavy scripts are dropped."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from PIL import Image
+
+import nnbook
+from nnbook import plots
+from nnbook.site import figures
+from nnbook.train import History
+
+EPOCHS = [{"epoch": e, "loss": 1.0 / e, "seconds": 2.0 * e, "val_accuracy": 0.5 + e / 10,
+           "test_accuracy": 0.5 + e / 11, "reconstruction": 30 - e, "kl": 5 + e / 3}
+          for e in (1, 2, 3)]
+NAMES = ["cat", "dog", "ship"]
+
+
+class _Linear(torch.nn.Module):
+    def forward(self, x):
+        return torch.sigmoid(x[:, 0] - x[:, 1])
+
+
+def every_figure():
+    """(name, figure) for every public plotting function, on small made-up data."""
+    history = History(epochs=EPOCHS)
+    digits = torch.rand(3, 4, 28, 28)
+    X = torch.randn(20, 2)
+    y = (X[:, 0] > 0).long()
+    yield "loss_curve", plots.loss_curve([3.0, 2.0, 1.0])
+    yield "decision_boundary", plots.decision_boundary(_Linear(), X, y)
+    yield "loss_and_accuracy", plots.loss_and_accuracy([1, 0.5], [0.6, 0.7], [0.5, 0.6])
+    yield "train_and_validation_loss", plots.train_and_validation_loss([1, 0.5], [1, 0.7])
+    yield "softmax_mistake", plots.softmax_mistake([1, 0.5], [1, 0.9])
+    yield "zero_grad_mistake", plots.zero_grad_mistake([1, 0.5], [1, 3])
+    yield "learning_rates", plots.learning_rates({0.1: [1, 0.5], 10.0: [1, 9]})
+    yield "resumed_training", plots.resumed_training([3, 2, 1, 0.5], [3, 2], [1, 0.5])
+    yield "training_curves", plots.training_curves(history)
+    yield "training_curves(test)", plots.training_curves(history, "test_accuracy")
+    yield "accuracy_over_time", plots.accuracy_over_time([("LeNet", history)])
+    yield "conv_filters", plots.conv_filters(torch.randn(4, 1, 5, 5))
+    yield "feature_maps", plots.feature_maps(torch.rand(1, 28, 28), torch.rand(4, 24, 24))
+    yield "image_grid", plots.image_grid(torch.rand(6, 3, 32, 32), NAMES * 2, ncols=6)
+    yield "image_grid(plain)", plots.image_grid(torch.rand(5, 1, 28, 28), ncols=5)
+    yield "per_class_accuracy", plots.per_class_accuracy(NAMES, [("A", [0.5, 0.6, 0.7])])
+    yield "confusion_matrix", plots.confusion_matrix(torch.eye(3, dtype=torch.long), NAMES)
+    yield "domain_shift", plots.domain_shift(0.9, 0.6, 0.8, 0.85)
+    yield "transfer_methods", plots.transfer_methods(
+        {32: {"scratch": [0.5, 0.52]}}, {"scratch": "scratch"}, baseline=0.5)
+    yield "vae_losses", plots.vae_losses(history)
+    yield "same_style", plots.same_style(torch.rand(2, 10, 28, 28))
+    yield "diversity", plots.diversity([1.0] * 10, [1.1] * 10)
+    yield "training_snapshots", plots.training_snapshots([0, 1, 2], digits)
+    yield "requested_digits", plots.requested_digits(digits)
+    yield "latent_walk", plots.latent_walk(digits)
+
+
+def test_every_plotting_function_is_covered_here():
+    public = {name for name, value in vars(plots).items()
+              if callable(value) and getattr(value, "__module__", "") == "nnbook.plots"
+              and not name.startswith("_") and (value.__doc__ or "").strip()
+              and "fig" in (value.__code__.co_varnames if hasattr(value, "__code__") else ())}
+    helpers = {"describe", "description", "encode", "use_book_style", "digit_rows",
+               "install_display", "embedded_meta"}
+    nnbook.setup("da")
+    covered = {name.split("(")[0] for name, fig in every_figure()}
+    plt.close("all")
+    assert public - helpers - covered == set()
+
+
+@pytest.mark.parametrize("lang", ["da", "ko"])
+def test_every_figure_says_in_the_page_language_what_it_shows(lang):
+    nnbook.setup(lang)
+    for name, fig in every_figure():
+        text = plots.description(fig)
+        assert text and len(text) > 12, f"plots.{name} gives its figure no description"
+        assert not re.search(r"\.(png|jpe?g)\b|_images/", text), f"{name}: {text!r}"
+        if lang == "ko":
+            assert re.search("[\uac00-\ud7a3]", text), f"{name}: not in Korean: {text!r}"
+        plt.close(fig)
+
+
+def test_the_description_travels_inside_the_file(tmp_path):
+    nnbook.setup("sv")
+    fig = plots.loss_curve([3.0, 2.0, 1.0])
+    mime, data = plots.encode(fig)
+    assert mime == "image/png"
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "P", "a chart goes out as a palette PNG"
+    (tmp_path / "a.png").write_bytes(data)
+    assert plots.embedded_meta(tmp_path / "a.png")["alt"] == plots.description(fig)
+
+    photos = plots.image_grid(torch.rand(4, 3, 32, 32), ["katt"] * 4, ncols=4)
+    mime, data = plots.encode(photos)
+    assert mime == "image/jpeg"
+    (tmp_path / "b.jpg").write_bytes(data)
+    meta = plots.embedded_meta(tmp_path / "b.jpg")
+    assert meta["alt"].startswith("Ett rutnät med 4 bilder") and meta["caption_px"] > 0
+    plt.close("all")
+
+
+def test_an_image_without_a_description_has_none_to_give(tmp_path):
+    fig, _ax = plt.subplots()
+    mime, data = plots.encode(fig)
+    (tmp_path / "c.png").write_bytes(data)
+    assert (plots.embedded_meta(tmp_path / "c.png") or {}).get("alt") is None
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("captions", [
+    ["rigtig: flyvemaskine\ngæt: lastbil"] * 24,
+    ["정답: 자동차\n예측: 고양이"] * 24,
+    ["voorspeld: vliegtuig"] * 16,
+    [str(d) for d in range(10)],
+])
+def test_grid_captions_are_legible_on_a_phone(captions):
+    dpi = 110
+    cols, width = plots.grid_columns(captions, 10, dpi)
+    shown_px = plots.CAPTION_PT * dpi / 72 * plots.PHONE_PX / (cols * width * dpi)
+    assert shown_px >= plots.CAPTION_MIN_PX
+    longest = max(plots._em_width(line) for c in captions for line in c.split("\n"))
+    assert longest * plots.CAPTION_PT / 72 <= width, "captions wider than their column"
+
+
+def test_theme_scripts_a_page_does_not_use_are_dropped():
+    head = ('<script defer src="_static/scripts/fontawesome.js?digest=1"></script>\n'
+            '<script src="_static/searchtools.js"></script>\n'
+            '<script src="searchindex.js"></script>\n'
+            '<script src="_static/doctools.js"></script>\n')
+    page = figures.drop_scripts(head)
+    assert "fontawesome" not in page and "searchindex" not in page
+    assert "doctools.js" in page
+    assert "searchindex.js" in figures.drop_scripts(head, search_page=True)
+
+
+def test_images_get_their_size_and_load_lazily():
+    body = '<img alt="x" src="_images/ab.png" />\n<img src="other.svg">'
+    out = figures.sized_images(body, {"ab.png": (640, 380)})
+    assert '<img alt="x" src="_images/ab.png" width="640" height="380" loading="lazy"' in out
+    assert 'src="other.svg" loading="lazy" decoding="async">' in out
