@@ -24,7 +24,7 @@ import yaml
 
 from nnbook import i18n
 from nnbook.i18n import N_, _
-from nnbook.site import catalogs
+from nnbook.site import catalogs, meta
 from nnbook.site import report as execution_report
 
 REPO = i18n.REPO
@@ -57,6 +57,7 @@ def language_config(lang: str) -> Path:
     """
     config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = i18n.translate(lang, TITLE)
+    config.setdefault("html", {})["baseurl"] = site_url()  # NNBOOK_BASEURL wins
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = lang
     path = BUILD / "config" / f"{lang}.yml"
@@ -349,6 +350,9 @@ def write_landing_page() -> Path:
     page = page.replace("<!-- STATUS -->", " · ".join(status_words))
     page = page.replace("<!-- REPORT -->", " · ".join(report_words))
     page = page.replace("<!-- TITLES-TEXT -->", esc(" · ".join(titles.values())))
+    page = page.replace("<!-- HEAD -->", meta.landing_head(
+        site_url(), [lang for lang in LANGUAGE_NAMES if (BUILD / "html" / lang / "index.html")
+                     .is_file()], list(titles.values()), list(LANGUAGE_NAMES.values())))
     page = page.replace("<!-- TITLES -->", " · ".join(
         f'<span lang="{lang}">{esc(title)}</span>' for lang, title in titles.items()))
     path = BUILD / "html" / "index.html"
@@ -360,16 +364,16 @@ def write_landing_page() -> Path:
 
 
 def site_url() -> str:
-    """The published root URL (``html: baseurl`` in _config.yml), ending in '/'."""
+    """The published root URL, ending in '/': ``NNBOOK_BASEURL``, else ``html: baseurl`` in
+    _config.yml (a placeholder there: a build for publishing refuses it, ``nnbook.site.meta``)."""
     config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
-    return str((config.get("html") or {}).get("baseurl") or "https://nnbook.example.org/").rstrip(
-        "/"
-    ) + "/"
+    return meta.base_url((config.get("html") or {}).get("baseurl"))
 
 
 def write_sitemap() -> Path:
     """_build/html/sitemap.xml: every built page, each with its other-language versions
-    (``xhtml:link rel="alternate" hreflang``) and x-default = the landing page."""
+    (``xhtml:link rel="alternate" hreflang``) and its x-default (``meta.x_default``: the
+    landing page for the indexes, which lists the same alternates, else the origin's)."""
     base = site_url()
     pages: dict[str, list[str]] = {}  # page stem -> languages that have it
     for lang in LANGUAGE_NAMES:
@@ -377,13 +381,18 @@ def write_sitemap() -> Path:
         for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
             if page.stem not in ("search", "genindex", "py-modindex"):
                 pages.setdefault(page.stem, []).append(lang)
-    urls = [f"  <url>\n    <loc>{base}</loc>\n  </url>"]
+    urls = []
     for stem, langs in pages.items():
         link = '\n    <xhtml:link rel="alternate" hreflang="{}" href="{}"/>'
         alternates = "".join(link.format(o, f"{base}{o}/{stem}.html") for o in langs)
-        alternates += link.format("x-default", base)
+        default = meta.x_default(SOURCE / "book", stem, base)
+        alternates += link.format("x-default", default) if default else ""
+        if stem == "index":  # the landing page: the x-default of the language indexes
+            urls.insert(0, f"  <url>\n    <loc>{base}</loc>{alternates}\n  </url>")
         for lang in langs:
             urls.append(f"  <url>\n    <loc>{base}{lang}/{stem}.html</loc>{alternates}\n  </url>")
+    if "index" not in pages:
+        urls.insert(0, f"  <url>\n    <loc>{base}</loc>\n  </url>")
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"\n'
@@ -429,6 +438,11 @@ def build(langs: list[str], chapters: list[str] | None = None,
     each, mostly single-threaded) build ``jobs`` at a time, one thread each.
     """
     started = time.perf_counter()
+    try:  # a build for publishing needs the site's real address (html.baseurl)
+        meta.check_base_url(site_url(), meta.publishing())
+    except meta.SiteURLError as err:
+        print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
+        return 1
     catalogs.compile_all()  # a broken or incomplete catalog stops the build here, file:line
     jobs = jobs or default_jobs()
     times, failed = {}, []
@@ -456,6 +470,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
             one(lang, parallel=False)
     write_landing_page()
     write_sitemap()
+    meta.write_robots(BUILD / "html", site_url())
     write_status_page()
     execution_report.write_html(BUILD)
     print(f"[nnbook] networks trained (or found in the cache) in {trained:.1f} s")

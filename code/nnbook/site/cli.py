@@ -1,7 +1,9 @@
 """Command line of the book: ``python -m nnbook <command>``.
 
-  build [--lang xx] [--chapter NN-slug]
-                                 build the site (every language and chapter, or those named)
+  build [--lang xx] [--chapter NN-slug] [--publish]
+                                 build the site (every language and chapter, or those named);
+                                 --publish (or NNBOOK_PUBLISH=1) refuses the placeholder
+                                 address: give html.baseurl in _config.yml or NNBOOK_BASEURL
   train [--chapter NN-slug]      train what the chapters load (build does it first)
   catalogs update                extract strings from code/ and update every .po
   catalogs check                 list untranslated and fuzzy entries (file:line)
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from nnbook import i18n
@@ -28,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="build only this language (repeatable)")
     b.add_argument("--chapter", action="append",
                    help="build only this chapter, e.g. 01-tensors (repeatable; a preview)")
+    b.add_argument("--publish", action="store_true",
+                   help="a build for publishing: refuse the placeholder site address "
+                        "(html.baseurl in _config.yml, or NNBOOK_BASEURL)")
     t = sub.add_parser("train", help="train the networks the chapters load")
     t.add_argument("--chapter", action="append", help="only what this chapter loads")
     c = sub.add_parser("catalogs", help="translators' catalogs")
@@ -36,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
+            if args.publish:
+                os.environ["NNBOOK_PUBLISH"] = "1"
             return build.build(args.lang or list(i18n.LANGUAGES), args.chapter)
         if args.command == "train":
             from nnbook.site import pretrain

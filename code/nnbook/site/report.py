@@ -125,20 +125,28 @@ def write_html(build: Path) -> Path:
             "<table><thead><tr><th>page</th><th>this build</th><th>seconds</th></tr></thead>\n"
             f"<tbody>\n{rows}\n</tbody></table></section>")
     sections.insert(0, trainings_section(build))
+    from nnbook.site import meta
+
+    head = meta.maintainer_head("nnbook, for maintainers: the seconds each page's code ran in "
+                                "the last build, and the networks trained before it.")
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nnbook: execution report</title>
+<link rel="icon" href="favicon.svg" type="image/svg+xml">
+{head}
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto; padding: 0 1rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }}
+th, td {{ border-bottom: 1px solid var(--line); padding: .25rem .5rem; text-align: left; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-td.executed {{ color: #a04000; }} td.cached {{ color: #1f6f3f; }}
+td code {{ overflow-wrap: anywhere; }}
+td.executed {{ color: var(--executed); }} td.cached {{ color: var(--cached); }}
 </style></head>
 <body>
 <p><a href="index.html">nnbook</a></p>
 <h1>Execution report</h1>
+{meta.maintainer_notice()}
 <p>Per page: the seconds its code cells ran, and whether this build executed it or took its
 outputs from jupyter-cache (seconds then are those of the run that cached it).</p>
 {chr(10).join(sections) or "<p>No build has been reported yet.</p>"}

@@ -41,6 +41,7 @@ from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
 from nnbook import i18n
+from nnbook.site import meta
 from nnbook.site.build import LANGUAGE_NAMES
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -194,7 +195,9 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
             for item in languages
             if item["exists"]
         ]
-        links.append(f'<link rel="alternate" hreflang="x-default" href="{site_url(app)}" />')
+        default = meta.x_default(Path(app.srcdir).parent, pagename, site_url(app))
+        if default:  # the landing page for the indexes, the origin's version for a chapter
+            links.append(f'<link rel="alternate" hreflang="x-default" href="{default}" />')
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(links) + "\n"
     # sphinx-thebe adds its config script once per read phase: two `const THEBE_JS_URL`
     # declarations are a JavaScript error on every page. Keep each script once.
@@ -205,7 +208,8 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         if key not in seen:
             seen.add(key)
             scripts.append(script)
-    context["script_files"] = scripts
+    # In place: Sphinx's list, to which later handlers of this event still add scripts.
+    context["script_files"][:] = scripts
     # The theme offers the executed notebook for download only when a launch button
     # (Binder, Colab...) is configured; we want it without one.
     notebook = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
@@ -441,4 +445,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_js_translations)
     app.add_css_file("nnbook.css")
     app.setup_extension("nnbook.site.katex")  # formulas typeset while building
+    app.setup_extension("nnbook.site.meta")  # descriptions, noindex, titles
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -310,7 +310,13 @@ def status_html(book: Path = BOOK, site: Path | None = None) -> str:
         f'<td class="{"ok" if c.complete else "stale"}">{c.done} / {c.total}</td></tr>'
         for c in catalogs()
     )
-    return STATUS_PAGE.format(head=head, body="\n".join(body), catalogs=cats)
+    from nnbook.site import meta
+
+    return STATUS_PAGE.format(
+        head=head, body="\n".join(body), catalogs=cats, notice=meta.maintainer_notice(),
+        maintainer_head=meta.maintainer_head(
+            "nnbook, for translators: per chapter and language, whether each translation "
+            "follows its origin and its code cells match; the catalogs' completeness."))
 
 
 STATUS_PAGE = """<!DOCTYPE html>
@@ -320,41 +326,43 @@ STATUS_PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nnbook — translation status</title>
 <link rel="icon" href="favicon.svg" type="image/svg+xml">
+{maintainer_head}
 <style>
   body {{ font-family: system-ui, "Segoe UI", "NanumGothic", sans-serif; margin: 2rem auto;
-         max-width: 72rem; padding: 0 1rem; color: #1a1a1a; }}
+         max-width: 72rem; padding: 0 1rem; }}
   table {{ border-collapse: collapse; margin: 1rem 0 2rem; }}
-  th, td {{ border: 1px solid #bbb; padding: .4rem .6rem; text-align: left; vertical-align: top;
-           font-size: .9rem; }}
-  td.ok, td.origin {{ background: #e7f5e9; }}
-  td.stale {{ background: #fff4d6; }}
-  td.missing, td[class$="parity"] {{ background: #fde2e1; }}
-  a {{ color: #0a4db3; }}
+  th, td {{ border: 1px solid var(--line); padding: .4rem .6rem; text-align: left;
+           vertical-align: top; font-size: .9rem; }}
+  td.ok, td.origin {{ background: var(--ok); }}
+  td.stale {{ background: var(--warn); }}
+  td.missing, td[class$="parity"] {{ background: var(--bad); }}
+  .table-scroll {{ overflow-x: auto; }}  /* a phone scrolls the table, not the page */
 </style>
 </head>
 <body>
 <main>
 <h1>Translation status</h1>
+{notice}
 <p><a href="index.html">← nnbook</a>. Per chapter and language: <b>origin</b> (the version
 the others follow), <b>ok</b> (follows the origin's current text), <b>STALE</b> (the origin
 changed since; a warning), <b>missing</b>, and whether the code cells match the origin's
 (comments and <code>nnbook.setup("xx")</code> aside). Same as
 <code>python -m nnbook status</code>.</p>
-<table>
+<div class="table-scroll"><table>
 <caption>Chapters</caption>
 <thead><tr><th scope="col">chapter</th>{head}</tr></thead>
 <tbody>
 {body}
 </tbody>
-</table>
-<table>
+</table></div>
+<div class="table-scroll"><table>
 <caption>Catalogs (translated entries / all)</caption>
 <thead><tr><th scope="col">language</th><th scope="col">catalog</th>
 <th scope="col">done</th></tr></thead>
 <tbody>
 {catalogs}
 </tbody>
-</table>
+</table></div>
 </main>
 </body>
 </html>
