@@ -62,3 +62,13 @@ def test_transfer_methods_draws_the_larger_class_baseline_and_starts_at_zero():
     assert len(dotted) == 1 and dotted[0].get_ydata()[0] == 100 * 0.542
     assert dotted[0].get_label() == "Alltid den större klassen"
     plt.close(fig)
+
+
+def test_train_and_validation_loss_draws_both_curves_in_the_page_language():
+    nnbook.setup("da")
+    fig = plots.train_and_validation_loss([1.0, 0.5, 0.2], [1.0, 0.8, 0.9])
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["Træningsdata", "Valideringsdata"]
+    assert list(ax.get_lines()[1].get_ydata()) == [1.0, 0.8, 0.9]
+    assert ax.get_ylabel() == "Tab"
+    plt.close(fig)
