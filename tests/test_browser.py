@@ -393,3 +393,111 @@ def test_every_page_has_hreflang_alternates_and_the_sitemap_lists_them():
                 assert f"/{other}/{chapter}.html" in sitemap
             assert 'hreflang="x-default"' in text
             assert f"<loc>https://nnbook.example.org/{lang}/{chapter}.html</loc>" in sitemap
+
+
+# --- typeset math, offline; the translators' pages in the reader's colour scheme (#17) ----
+
+MATH_SOURCE = re.compile(r"\$[^$\n`]+\$")
+MATH_PAGES = [f"{lang}/{chapter}.html" for lang in LANGS for chapter in CHAPTERS
+              if MATH_SOURCE.search((REPO / "book" / lang / f"{chapter}.md").read_text(
+                  encoding="utf-8"))]
+
+
+@pytest.fixture
+def offline(browser, base_url):
+    """A page whose every request to a host other than this test's server is aborted and
+    recorded (a math renderer from a CDN would fail here)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    elsewhere: list[str] = []
+
+    def cut(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", cut)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page, elsewhere
+    context.close()
+
+
+@pytest.mark.parametrize("rel", MATH_PAGES)
+def test_every_formula_is_typeset_with_the_network_cut(offline, base_url, rel):
+    page, elsewhere = offline
+    built(rel)
+    page.goto(base_url + rel)
+    page.wait_for_load_state("networkidle")
+    state = page.evaluate("""async () => {
+        await document.fonts.ready;
+        const maths = [...document.querySelectorAll('article .math')];
+        return {
+          maths: maths.length,
+          typeset: maths.filter(m => m.querySelector('.katex .katex-html')).length,
+          text: document.body.innerText,
+          fonts: [...document.fonts].filter(f => f.family.startsWith('KaTeX'))
+                   .map(f => f.family + ':' + f.status),
+        };
+    }""")
+    assert state["maths"] > 0, f"{rel}: its source has formulas, the page none"
+    assert state["typeset"] == state["maths"], f"{rel}: {state['typeset']}/{state['maths']}"
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in state["text"], f"{rel}: {raw!r} left in the visible text"
+    loaded = [f for f in state["fonts"] if f.endswith(":loaded")]
+    assert loaded and not [f for f in state["fonts"] if f.endswith(":error")], state["fonts"]
+    assert not elsewhere, f"{rel} asked other hosts for {elsewhere}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_formulas_fit_a_phone_and_are_kept_as_screenshots(browser, base_url, lang):
+    """The first display formula of each language at 1366 and 390 px: inside the screen
+    (a long one scrolls in its own box); screenshots kept for review."""
+    rel = next((p for p in MATH_PAGES if p.startswith(f"{lang}/") and "$$" in (
+        REPO / "book" / p.removesuffix(".html")).with_suffix(".md").read_text(encoding="utf-8")),
+        None)
+    assert rel, f"no chapter of {lang} has a display formula"
+    for width, height in ((1366, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(base_url + rel)
+        page.wait_for_load_state("networkidle")
+        formula = page.locator("article div.math").first
+        formula.scroll_into_view_if_needed()
+        overflow = page.evaluate("""() => [...document.querySelectorAll('article .katex-display')]
+            .filter(d => d.getBoundingClientRect().right > window.innerWidth + 1).length""")
+        assert overflow == 0, f"{rel} at {width} px: {overflow} formulas wider than the screen"
+        target = BUILD / "screenshots" / f"math-{lang}-{width}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target))
+        context.close()
+
+
+def _background_luminance(page) -> float:
+    rgb = page.evaluate("""() => getComputedStyle(document.body).backgroundColor
+                             .match(/\\d+/g).slice(0, 3).map(Number)""")
+    return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255
+
+
+@pytest.mark.parametrize("rel", ["status.html", "execution-report.html"])
+def test_translators_pages_say_so_and_follow_the_readers_colour_scheme(browser, base_url, rel):
+    built(rel)
+    cases = [("light", None, "light"), ("dark", None, "dark"),
+             ("light", "dark", "dark"), ("dark", "light", "light"), ("dark", "auto", "dark")]
+    for system, chosen, expected in cases:  # the system's scheme; the theme's choice
+        context = browser.new_context(color_scheme=system, viewport={"width": 390, "height": 844})
+        if chosen:  # what the book's colour-mode button keeps (pydata-sphinx-theme)
+            context.add_init_script(f"localStorage.setItem('mode', '{chosen}')")
+        page = context.new_page()
+        page.goto(base_url + rel)
+        note = page.locator("[role=note].audience")
+        assert note.is_visible() and "translators and maintainers" in note.inner_text()
+        for lang in LANGS:
+            assert note.locator(f'p[lang="{lang}"] a[href="index.html"]').count() == 1
+        luminance = _background_luminance(page)
+        assert (luminance < 0.2) if expected == "dark" else (luminance > 0.8), (
+            f"{rel}: system {system}, theme {chosen}: background luminance {luminance:.2f}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{rel} is {width} px wide on a 390-px screen"
+        context.close()

@@ -103,3 +103,140 @@ def test_landing_page_offers_every_language():
     for lang in i18n.LANGUAGES:
         assert f'href="{lang}/index.html"' in text
         assert (BUILD / "html" / lang / "index.html").is_file()
+
+
+# --- what readers' browsers and search engines read (#17: math, metadata) ------------------
+
+SITE = BUILD / "html"
+MATH_IN_SOURCE = re.compile(r"\$[^$\n`]+\$")  # a formula in prose ($...$ or $$...$$)
+
+
+def site_address() -> str:
+    from nnbook.site.build import site_url
+
+    return site_url()
+
+
+def book_pages(lang: str) -> list[str]:
+    return ["index", *CHAPTERS, "search", "genindex"]
+
+
+def meta_content(text: str, name: str) -> list[str]:
+    from html import unescape
+
+    return [unescape(m) for m in re.findall(rf'<meta name="{name}" content="([^"]*)"', text)]
+
+
+def visible_text(text: str) -> str:
+    """The page's text without its head, scripts, styles and KaTeX's MathML (which keeps the
+    TeX source as an annotation for screen readers and copying)."""
+    from html import unescape
+
+    body = text.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style|annotation)\b.*?</\1>", "", body, flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_every_page_has_a_description_in_its_language(lang):
+    from nnbook.site import meta
+
+    for page in book_pages(lang):
+        text = html_page(lang, page).read_text(encoding="utf-8")
+        found = meta_content(text, "description")
+        assert len(found) == 1, f"{lang}/{page}.html: {len(found)} descriptions"
+        description = found[0]
+        assert 40 <= len(description) <= meta.DESCRIPTION_LIMIT, (lang, page, description)
+        if page in ("search", "genindex"):
+            assert description == i18n.translate(lang, meta.BOOK_BLURB)
+        else:  # the page's own prose (its first paragraph), so in its language
+            def letters(s: str) -> str:
+                return re.sub(r"\W+", "", s)
+
+            assert letters(description)[:40] in letters(visible_text(text)), (lang, page)
+        if lang == "ko":
+            assert re.search(r"[\uac00-\ud7a3]", description), description
+    for page in ("index.html", "status.html", "execution-report.html"):
+        assert meta_content((SITE / page).read_text(encoding="utf-8"), "description"), page
+
+
+def test_landing_page_has_a_canonical_link_and_absolute_hreflang_with_x_default():
+    site = site_address()
+    text = (SITE / "index.html").read_text(encoding="utf-8")
+    assert f'<link rel="canonical" href="{site}">' in text
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', text))
+    assert alternates == {**{lang: f"{site}{lang}/index.html" for lang in i18n.LANGUAGES},
+                          "x-default": site}
+
+
+def _alternates(path: Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    return dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', text))
+
+
+def test_every_hreflang_link_is_answered_by_the_page_it_names():
+    """Each page an alternate (x-default included) names lists the same set back."""
+    site = site_address()
+    pages = [SITE / "index.html"] + [html_page(lang, p) for lang in i18n.LANGUAGES
+                                     for p in ["index", *CHAPTERS]]
+    for path in pages:
+        links = _alternates(path)
+        assert "x-default" in links, f"{path}: no x-default"
+        for hreflang, href in links.items():
+            assert href.startswith(site), f"{path}: {hreflang} -> {href} is not absolute"
+            target = SITE / (href.removeprefix(site) or "index.html")
+            assert target.is_file(), f"{path}: {hreflang} -> {href}: no such page"
+            assert _alternates(target) == links, f"{path}: {href} does not answer {hreflang}"
+
+
+def test_robots_txt_names_the_sitemap_and_the_sitemaps_x_default_match_the_pages():
+    site = site_address()
+    assert f"Sitemap: {site}sitemap.xml" in (SITE / "robots.txt").read_text(encoding="utf-8")
+    sitemap = (SITE / "sitemap.xml").read_text(encoding="utf-8")
+    for url in re.findall(r"<url>.*?</url>", sitemap, flags=re.DOTALL):
+        loc = re.search(r"<loc>([^<]+)</loc>", url).group(1)
+        listed = dict(re.findall(r'hreflang="([^"]+)" href="([^"]+)"', url))
+        page = SITE / (loc.removeprefix(site) or "index.html")
+        assert listed == _alternates(page), f"sitemap and {page} differ for {loc}"
+
+
+def test_search_and_index_pages_are_noindex_and_reading_pages_are_not():
+    for lang in i18n.LANGUAGES:
+        for page in ("search", "genindex"):
+            text = html_page(lang, page).read_text(encoding="utf-8")
+            assert meta_content(text, "robots") == ["noindex"], f"{lang}/{page}"
+            assert 'rel="canonical"' not in text, f"{lang}/{page}: canonical and noindex"
+        for page in ["index", *CHAPTERS]:
+            text = html_page(lang, page).read_text(encoding="utf-8")
+            assert not meta_content(text, "robots"), f"{lang}/{page} must be indexable"
+    for page in ("status.html", "execution-report.html"):  # for translators, not readers
+        assert meta_content((SITE / page).read_text(encoding="utf-8"), "robots") == ["noindex"]
+
+
+def test_no_title_names_the_book_twice():
+    from html import unescape
+
+    for lang in i18n.LANGUAGES:
+        book = i18n.translate(lang, "Neural networks in PyTorch")
+        for page in book_pages(lang):
+            text = html_page(lang, page).read_text(encoding="utf-8")
+            title = unescape(re.search(r"<title>(.*?)</title>", text, re.DOTALL).group(1))
+            assert title.count(book) == 1, f"{lang}/{page}.html: {title!r}"
+
+
+@pytest.mark.parametrize(("lang", "page"), PAGES)
+def test_formulas_are_typeset_in_the_html_with_the_sites_own_stylesheet(lang, page):
+    source = (REPO / "book" / lang / f"{page}.md").read_text(encoding="utf-8")
+    path = html_page(lang, page)
+    text = path.read_text(encoding="utf-8")
+    shown = visible_text(text)
+    assert "\\(" not in shown and "\\[" not in shown, f"{path}: raw LaTeX left"
+    assert not re.search(r"<script[^>]+src=\"https?://", text), f"{path}: a script elsewhere"
+    if not MATH_IN_SOURCE.search(source):
+        return
+    assert text.count('class="katex"') >= 1 and "nnbook-math-error" not in text, path
+    css = re.search(r'href="(_static/katex/katex\.css)[^"]*"', text)
+    assert css, f"{path}: KaTeX's stylesheet not linked"
+    stylesheet = path.parent / css.group(1)
+    for font in re.findall(r"url\(([^)]+)\)", stylesheet.read_text(encoding="utf-8")):
+        assert (stylesheet.parent / font).is_file(), f"{stylesheet}: {font} missing"
