@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnbook import i18n
+from nnbook import i18n, paths
 from nnbook.site import status
 from nnbook.site.wheel import build_wheel
 
@@ -196,7 +196,7 @@ def test_locales_dir_prefers_env_then_repository_then_package(monkeypatch, tmp_p
     monkeypatch.delenv("NNBOOK_LOCALES")
     assert i18n.locales_dir() == i18n.REPO / "locales"
     # Installed without the repository: the copy inside the package.
-    monkeypatch.setattr(i18n, "in_repository", lambda: False)
+    monkeypatch.setattr(paths, "in_repository", lambda: False)
     monkeypatch.setattr(i18n, "PACKAGED_LOCALES", tmp_path / "pkg")
     with pytest.raises(i18n.TranslationError, match="pkg"):
         i18n.locales_dir()
@@ -206,7 +206,7 @@ def test_locales_dir_prefers_env_then_repository_then_package(monkeypatch, tmp_p
 
 def test_compiled_catalogs_go_to_a_cache_outside_the_repository(monkeypatch, tmp_path):
     monkeypatch.delenv("NNBOOK_BUILD", raising=False)
-    monkeypatch.setattr(i18n, "in_repository", lambda: False)
+    monkeypatch.setattr(paths, "in_repository", lambda: False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     expected = tmp_path / "nnbook" / "locales" / "ko" / "LC_MESSAGES" / "nnbook.mo"
     assert i18n.mo_path("ko") == expected

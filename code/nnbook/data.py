@@ -89,10 +89,13 @@ from nnbook.provenance import DataCorrupt, DataMissing, Record, locate  # noqa: 
 
 
 def data_roots() -> list[Path]:
-    """Where the mirror is looked for, in order: NNBOOK_DATA, ../shared/data, data/."""
-    from nnbook.i18n import REPO
+    """Where the mirror is looked for, in order: NNBOOK_DATA, ../shared/data and data/ beside
+    the repository (an installed nnbook: where its downloads go)."""
+    from nnbook.paths import REPO, in_repository
 
     roots = [Path(os.environ["NNBOOK_DATA"])] if os.environ.get("NNBOOK_DATA") else []
+    if not in_repository():
+        return roots + [provenance.download_root()]
     return roots + [REPO.parent / "shared" / "data", REPO / "data"]
 
 
@@ -175,9 +178,9 @@ def _located(key: str, roots: list[Path] | None) -> Path:
 
 def _data_cache_dir() -> Path:
     """Decoded data sets, once per build: under NNBOOK_BUILD (or _build/) in data/."""
-    from nnbook.i18n import REPO
+    from nnbook.paths import work_dir
 
-    path = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")) / "data"
+    path = work_dir() / "data"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

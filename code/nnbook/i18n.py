@@ -21,9 +21,11 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal, format_percent
 
+from nnbook import paths
+from nnbook.paths import REPO
+
 LANGUAGES: dict[str, str] = {"da": "da_DK", "sv": "sv_SE", "ko": "ko_KR", "nl": "nl_NL"}
 DOMAIN = "nnbook"
-REPO = Path(__file__).resolve().parents[2]
 
 
 class TranslationError(RuntimeError):
@@ -33,17 +35,12 @@ class TranslationError(RuntimeError):
 PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
 
 
-def in_repository() -> bool:
-    """True when nnbook runs from the repository (editable), not from an installed copy."""
-    return (REPO / "pyproject.toml").is_file() and (REPO / "locales").is_dir()
-
-
 def locales_dir() -> Path:
     """Where the catalogs live: ``NNBOOK_LOCALES``, else the repository's ``locales/``,
     else the copy installed inside the package (``pip install`` ships it as nnbook/locales)."""
     if "NNBOOK_LOCALES" in os.environ:
         path = Path(os.environ["NNBOOK_LOCALES"])
-    elif in_repository():
+    elif paths.in_repository():
         path = REPO / "locales"
     else:
         path = PACKAGED_LOCALES
@@ -178,16 +175,8 @@ def percent(fraction: float, digits: int = 1) -> str:
 # --- compiled catalogs -------------------------------------------------------------
 
 def mo_path(lang: str) -> Path:
-    """Compiled catalogs go under _build/ (never committed): ``NNBOOK_BUILD`` moves it; an
-    installed nnbook outside the repository uses the user's cache folder instead."""
-    if "NNBOOK_BUILD" in os.environ:
-        build = Path(os.environ["NNBOOK_BUILD"])
-    elif in_repository():
-        build = REPO / "_build"
-    else:
-        cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        build = Path(cache) / "nnbook"
-    return build / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    """Compiled catalogs go under the work folder (never committed; ``paths.work_dir``)."""
+    return paths.work_dir() / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 
 def compile_language(lang: str) -> Path:

@@ -95,9 +95,9 @@ def tree_digest(folder: Path) -> str:
 
 # --- remembered verifications ----------------------------------------------------------------
 def _verified_path() -> Path:
-    from nnbook.i18n import REPO
+    from nnbook.paths import work_dir
 
-    return Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")) / "data" / "verified.json"
+    return work_dir() / "data" / "verified.json"
 
 
 def _remembered() -> dict:
@@ -172,10 +172,13 @@ def verify(record: Record, root: Path) -> None:
 
 # --- finding and downloading ----------------------------------------------------------------------
 def download_root() -> Path:
-    """Where downloads go: ``NNBOOK_DATA`` if set, else ``data/`` in the repository."""
-    from nnbook.i18n import REPO
+    """Where downloads go: ``NNBOOK_DATA`` if set, else ``data/`` in the repository, else
+    (an installed nnbook) ``data/`` in the work folder."""
+    from nnbook.paths import REPO, in_repository, work_dir
 
-    return Path(os.environ["NNBOOK_DATA"]) if os.environ.get("NNBOOK_DATA") else REPO / "data"
+    if os.environ.get("NNBOOK_DATA"):
+        return Path(os.environ["NNBOOK_DATA"])
+    return REPO / "data" if in_repository() else work_dir() / "data" / "downloads"
 
 
 def downloads_allowed(url: str) -> bool:

@@ -27,12 +27,12 @@ import torch
 from torch import nn
 
 from nnbook.core import device as default_device
-from nnbook.i18n import REPO
+from nnbook.paths import work_dir
 from nnbook.train import History
 
 
 def results_dir() -> Path:
-    path = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")) / "results"
+    path = work_dir() / "results"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
