@@ -24,7 +24,7 @@ import yaml
 
 from nnbook import i18n
 from nnbook.i18n import N_, _
-from nnbook.site import catalogs, meta
+from nnbook.site import catalogs, meta, wheel
 from nnbook.site import report as execution_report
 
 REPO = i18n.REPO
@@ -472,6 +472,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     write_sitemap()
     meta.write_robots(BUILD / "html", site_url())
     write_status_page()
+    wheel.build_wheel(BUILD / "html" / "dist")  # what the reader's notebooks install
     execution_report.write_html(BUILD)
     print(f"[nnbook] networks trained (or found in the cache) in {trained:.1f} s")
     for lang, seconds in sorted(times.items(), key=lambda item: langs.index(item[0])):

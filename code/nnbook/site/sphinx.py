@@ -25,7 +25,6 @@ import gettext
 import io
 import json
 import re
-import shutil
 import tokenize
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
 from nnbook import i18n
-from nnbook.site import meta
+from nnbook.site import meta, notebooks, wheel
 from nnbook.site.build import LANGUAGE_NAMES
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -210,14 +209,16 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
             scripts.append(script)
     # In place: Sphinx's list, to which later handlers of this event still add scripts.
     context["script_files"][:] = scripts
-    # The theme offers the executed notebook for download only when a launch button
-    # (Binder, Colab...) is configured; we want it without one.
-    notebook = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
-    if notebook.is_file() and not context.get("ipynb_source"):
-        target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(notebook, target)
-        context["ipynb_source"] = f"{pagename}.ipynb"
+    # The download button offers the reader's notebook (nnbook.site.notebooks): the page's
+    # numbers in its prose, no bookkeeping, a first cell that installs the published wheel.
+    # (The theme shows the button only with a launch button configured; we set it ourselves.)
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if executed.is_file():
+        wheel_url = f"{site_url(app)}dist/{wheel.wheel_name()}"
+        target = notebooks.write_reader_notebook(
+            executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
+            wheel_url, Path(app.outdir) / "_sources")
+        context["ipynb_source"] = target.name
 
 
 def configure(app: Sphinx, config: Any) -> None:

@@ -18,6 +18,13 @@ from nnbook.i18n import REPO
 PACKAGING = ("pyproject.toml", "README.md", "LICENSE")
 
 
+def wheel_name() -> str:
+    """The published wheel's file name (the reader's notebooks point at it)."""
+    from importlib.metadata import version
+
+    return f"nnbook-{version('nnbook')}-py3-none-any.whl"
+
+
 def build_wheel(out: Path) -> Path:
     """Build nnbook's wheel into ``out`` and return its path (an error names pip's output)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -39,6 +46,9 @@ def build_wheel(out: Path) -> Path:
             raise RuntimeError("building the reader's wheel failed:\n"
                                + result.stdout + result.stderr)
         (wheel,) = built.glob("nnbook-*.whl")
+        if wheel.name != wheel_name():
+            raise RuntimeError(f"built {wheel.name}, but the notebooks point at {wheel_name()}: "
+                               "reinstall the package (scripts/install.sh)")
         for old in out.glob("nnbook-*.whl"):
             old.unlink()
         return Path(shutil.copy(wheel, out / wheel.name))

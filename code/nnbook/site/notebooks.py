@@ -1,0 +1,135 @@
+"""The reader's notebook of a page: what the page shows, runnable in Jupyter or Colab.
+
+Made from the executed notebook MyST-NB writes (outputs kept) and its glue data:
+
+- cells tagged ``remove-cell`` (the book's bookkeeping: glue calls) are dropped;
+- every ``{glue:text}`key``` in the prose becomes the value the page shows;
+- every ``literalinclude`` becomes the code it includes, as a fenced block;
+- a first cell installs the reader's package (``%pip install`` of the wheel the site
+  publishes under ``dist/``), with a sentence in the page's language above it.
+
+Anything else MyST would render but Jupyter would show raw (another role or directive) is an
+error naming the page: never a notebook with placeholders in it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+from nnbook import i18n
+
+GLUE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
+ROLE = re.compile(r"\{[a-z][\w:-]*\}`")
+INCLUDE = re.compile(r"^```\{literalinclude\}\s+(\S+)\n((?::[\w-]+:.*\n)*)```[ \t]*$", re.M)
+DIRECTIVE = re.compile(r"^(```+|:::+)\{([\w:-]+)\}", re.M)
+
+# Words of the first cell, translated through the catalogs like everything the package says.
+INSTALL_NOTE = i18n.N_("Run this cell first: it installs the book's package, nnbook, and what "
+                       "its chapters use (PyTorch among them). The numbers below are those the "
+                       "book computed when it was built.")
+
+
+class NotebookError(RuntimeError):
+    """A page whose reader's notebook would show MyST markup a reader cannot use."""
+
+
+def file_name(lang: str, chapter: str) -> str:
+    """``nnbook-da-07-cifar10.ipynb``: unique across languages and chapters."""
+    return f"nnbook-{lang}-{chapter}.ipynb"
+
+
+def glued_values(glue_json: Path) -> dict[str, str]:
+    """Each glued name with the text the page shows for it (what ``{glue:text}`` prints)."""
+    if not glue_json.is_file():
+        return {}
+    data = json.loads(glue_json.read_text(encoding="utf-8"))
+    return {key: str(value["data"]["text/plain"]).strip("'") for key, value in data.items()}
+
+
+def include_text(target: Path, options: str) -> str:
+    """What a ``literalinclude`` shows on the page: the whole file or its ``:pyobject:``,
+    without comments and docstrings unless ``:keep-prose:`` (as ``nnbook.site.sphinx``)."""
+    from nnbook.site.sphinx import without_prose
+
+    wanted = dict(re.findall(r"^:([\w-]+):\s*(.*)$", options, re.M))
+    unknown = set(wanted) - {"language", "pyobject", "keep-prose"}
+    if unknown:
+        raise NotebookError(f"literalinclude of {target}: options {sorted(unknown)} not supported")
+    code = _included(target, wanted.get("pyobject", "").strip())
+    python = wanted.get("language", "python").strip() in ("python", "python3", "py")
+    return code if "keep-prose" in wanted or not python else without_prose(code)
+
+
+def _included(target: Path, pyobject: str) -> str:
+    source = target.read_text(encoding="utf-8")
+    if not pyobject:
+        return source.rstrip("\n")
+    lines = source.splitlines()
+    scope: list = ast.parse(source).body
+    node = None
+    for name in pyobject.split("."):  # Class.method
+        node = next((n for n in scope if getattr(n, "name", None) == name), None)
+        if node is None:
+            raise NotebookError(f"literalinclude: {target} has no {pyobject!r}")
+        scope = getattr(node, "body", [])
+    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return "\n".join(lines[start - 1:node.end_lineno])
+
+
+def reader_markdown(text: str, glued: dict[str, str], page_dir: Path, page: str) -> str:
+    """One markdown cell as a reader's notebook shows it."""
+    def value(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in glued:
+            raise NotebookError(f"{page}: {{glue:text}}`{key}` has no glued value")
+        return glued[key]
+
+    def include(match: re.Match) -> str:
+        code = include_text((page_dir / match.group(1)).resolve(), match.group(2))
+        return f"```python\n{code}\n```"
+
+    text = INCLUDE.sub(include, GLUE.sub(value, text))
+    left = ROLE.search(text) or DIRECTIVE.search(text)
+    if left:
+        raise NotebookError(f"{page}: {left.group(0)!r} has no form a notebook can show")
+    return text
+
+
+def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
+                    wheel_url: str) -> nbformat.NotebookNode:
+    """The reader's notebook of one page (``source`` is the page's .md, for includes)."""
+    notebook = nbformat.read(executed, as_version=4)
+    glued = glued_values(glue_json)
+    cells = []
+    for cell in notebook.cells:
+        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = reader_markdown(cell.source, glued, source.parent, str(source))
+        cells.append(cell)
+    note = nbformat.v4.new_markdown_cell(i18n.translate(lang, INSTALL_NOTE))
+    install = nbformat.v4.new_code_cell(f"%pip install -q {wheel_url}")
+    notebook.cells = [note, install, *cells]
+    keep = ("kernelspec", "language_info")
+    notebook.metadata = nbformat.NotebookNode(
+        {k: notebook.metadata[k] for k in keep if k in notebook.metadata})
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # stable ids: the same page gives the same file
+    nbformat.validate(notebook)
+    return notebook
+
+
+def write_reader_notebook(executed: Path, source: Path, lang: str, chapter: str,
+                          wheel_url: str, out_dir: Path) -> Path:
+    """Write the page's reader's notebook into ``out_dir`` and return its path."""
+    glue_json = executed.with_name(executed.stem + ".glue.json")
+    notebook = reader_notebook(executed, glue_json, source, lang, wheel_url)
+    target = out_dir / file_name(lang, chapter)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+    return target
