@@ -56,6 +56,17 @@ def test_a_literalinclude_becomes_the_code_without_prose(tmp_path):
                                   "        return 1\n```\n")
 
 
+def test_a_literalinclude_keeps_the_lines_between_start_and_end_dedented(tmp_path):
+    module = tmp_path / "mod.py"
+    module.write_text("def fit():\n    a = 1\n    for x in y:\n        step(x)\n"
+                      "        after()\n    return a\n", encoding="utf-8")
+    text = ("```{literalinclude} mod.py\n:pyobject: fit\n:start-at: for x\n"
+            ":end-at: after()\n:dedent:\n```")
+    page, glue = executed(tmp_path, text, {})
+    nb = notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "sv", URL)
+    assert nb.cells[2].source == "```python\nfor x in y:\n    step(x)\n    after()\n```"
+
+
 @pytest.mark.parametrize(("markdown", "message"), [
     ("{glue:text}`missing`", "no glued value"),
     ("See {ref}`other`.", "no form a notebook can show"),

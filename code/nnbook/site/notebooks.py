@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -57,12 +58,36 @@ def include_text(target: Path, options: str) -> str:
     from nnbook.site.sphinx import without_prose
 
     wanted = dict(re.findall(r"^:([\w-]+):\s*(.*)$", options, re.M))
-    unknown = set(wanted) - {"language", "pyobject", "keep-prose"}
+    unknown = set(wanted) - {"language", "pyobject", "keep-prose", "start-at", "end-at",
+                             "dedent"}
     if unknown:
         raise NotebookError(f"literalinclude of {target}: options {sorted(unknown)} not supported")
     code = _included(target, wanted.get("pyobject", "").strip())
+    code = _between(code, wanted.get("start-at", "").strip(), wanted.get("end-at", "").strip(),
+                    target)
+    if "dedent" in wanted:
+        if wanted["dedent"].strip():
+            raise NotebookError(f"literalinclude of {target}: only :dedent: without a number")
+        code = textwrap.dedent(code)
     python = wanted.get("language", "python").strip() in ("python", "python3", "py")
     return code if "keep-prose" in wanted or not python else without_prose(code)
+
+
+def _between(code: str, start: str, end: str, target: Path) -> str:
+    """Sphinx's ``:start-at:``/``:end-at:``: from the first line holding ``start`` to the
+    first line after it holding ``end``, both kept."""
+    lines = code.split("\n")
+    first = 0
+    if start:
+        first = next((i for i, line in enumerate(lines) if start in line), None)
+        if first is None:
+            raise NotebookError(f"literalinclude of {target}: no line holds {start!r}")
+    last = len(lines) - 1
+    if end:
+        last = next((i for i, line in enumerate(lines) if i >= first and end in line), None)
+        if last is None:
+            raise NotebookError(f"literalinclude of {target}: no line holds {end!r}")
+    return "\n".join(lines[first:last + 1])
 
 
 def _included(target: Path, pyobject: str) -> str:
