@@ -69,7 +69,7 @@ def test_every_plotting_function_is_covered_here():
               and not name.startswith("_") and (value.__doc__ or "").strip()
               and "fig" in (value.__code__.co_varnames if hasattr(value, "__code__") else ())}
     helpers = {"describe", "description", "encode", "use_book_style", "digit_rows",
-               "install_display", "embedded_meta"}
+               "install_display", "embedded_meta", "text_width"}
     nnbook.setup("da")
     covered = {name.split("(")[0] for name, fig in every_figure()}
     plt.close("all")
@@ -126,8 +126,8 @@ def test_grid_captions_are_legible_on_a_phone(captions):
     cols, width = plots.grid_columns(captions, 10, dpi)
     shown_px = plots.CAPTION_PT * dpi / 72 * plots.PHONE_PX / (cols * width * dpi)
     assert shown_px >= plots.CAPTION_MIN_PX
-    longest = max(plots._em_width(line) for c in captions for line in c.split("\n"))
-    assert longest * plots.CAPTION_PT / 72 <= width, "captions wider than their column"
+    lines = [line for c in captions for line in c.split("\n")]
+    assert plots.text_width(lines, plots.CAPTION_PT) < width, "captions wider than a column"
 
 
 def test_theme_scripts_a_page_does_not_use_are_dropped():
@@ -146,3 +146,24 @@ def test_images_get_their_size_and_load_lazily():
     out = figures.sized_images(body, {"ab.png": (640, 380)})
     assert '<img alt="x" src="_images/ab.png" width="640" height="380" loading="lazy"' in out
     assert 'src="other.svg" loading="lazy" decoding="async">' in out
+
+
+def test_a_page_loads_an_optional_extensions_files_only_when_it_uses_it():
+    plain = '<div class="cell docutils container"><p>Tekst</p></div>'
+    assert set(figures.unused_assets(plain)) >= {"sphinx-design.min.css", "togglebutton.js",
+                                                 "sphinx-thebe.js"}
+    tabs = '<div class="sd-tab-set docutils">'
+    assert "design-tabs.js" not in figures.unused_assets(tabs)
+
+
+def test_script_files_are_deferred_except_the_options_inline_scripts_need():
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts = [_JavaScript("_static/documentation_options.js"),
+               _JavaScript("_static/doctools.js", priority=200),
+               _JavaScript(None, body="let x = 1;"),
+               _JavaScript("_static/sphinx-thebe.js", **{"async": "async"})]
+    out = figures.deferred(scripts)
+    assert out[0].attributes == {} and out[2].attributes == {"body": "let x = 1;"}
+    assert out[1].attributes == {"defer": "defer"} and out[1].priority == 200
+    assert out[3].attributes == {"async": "async"}

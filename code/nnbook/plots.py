@@ -335,21 +335,28 @@ def _saved_dpi() -> float:
     return float(dpi) if dpi != "figure" else float(plt.rcParams["figure.dpi"])
 
 
-def _em_width(text: str) -> float:
-    """About how wide ``text`` is in ems: 1 for a wide (East Asian) letter, 0.62 for others."""
-    import unicodedata
+def text_width(lines: Sequence[str], fontsize: float) -> float:
+    """The width in inches of the widest of ``lines`` drawn in the book's font."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.62 for c in text)
+    fig = Figure(dpi=72)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    widest = 0.0
+    for line in lines:
+        if line:
+            text = fig.text(0, 0, line, fontsize=fontsize)
+            widest = max(widest, text.get_window_extent(renderer).width / 72)
+            text.remove()
+    return widest
 
 
 def grid_columns(titles: Sequence[str] | None, ncols: int, dpi: float = 110) -> tuple[int, float]:
     """(columns, column width in inches) for an image grid whose captions are ``titles``."""
     if not titles:
         return ncols, 1.25
-    # DejaVu Sans averages about 0.62 em per letter, a Hangul syllable takes a whole em;
-    # a little air between the columns
-    longest = max((_em_width(line) for t in titles for line in str(t).split("\n")), default=0)
-    width = max(1.25, longest * CAPTION_PT / 72 + 0.15)
+    lines = {line for t in titles for line in str(t).split("\n")}
+    width = max(1.0, text_width(sorted(lines), CAPTION_PT) + 0.2)  # a little air between
     caption_px = CAPTION_PT * dpi / 72
     fits = int(PHONE_PX * caption_px / (CAPTION_MIN_PX * width * dpi))
     return max(1, min(ncols, fits)), width

@@ -1,6 +1,6 @@
 """Sphinx extension: figures with words, and a light page.
 
-Registered by ``nnbook.site.sphinx``. For every image a code cell drew:
+Registered in ``_config.yml`` (``sphinx: extra_extensions``). For every image a code cell drew:
 
 - its ``alt`` is the description the plotting function wrote into the file
   (``nnbook.plots.describe``/``encode``: JSON in a PNG iTXt chunk or a JPEG comment); MyST-NB
@@ -8,15 +8,19 @@ Registered by ``nnbook.site.sphinx``. For every image a code cell drew:
 - ``width``/``height`` attributes (the file's own size: the browser reserves the space) and
   ``loading="lazy"``, ``decoding="async"``.
 
-And for every page, the theme's heavy assets that a page does not use:
+And for every page, its script files ``defer``red (they no longer hold up the first paint), and
+the theme's heavy assets that a page does not use:
 
 - ``fontawesome.js`` (1.45 MB: it swaps the icons for SVGs); the theme's stylesheet draws the
   same icons from its web font;
 - ``searchindex.js`` with the search scripts on pages other than the search page (the theme
-  loads them everywhere for a search-as-you-type it does not have switched on here).
+  loads them everywhere for a search-as-you-type it does not have switched on here);
+- the stylesheets and scripts of sphinx-design, sphinx-togglebutton and sphinx-thebe (which
+  Jupyter Book always loads) on a page with none of their markup.
 
-The last two go through a template filter, ``nnbook_drop_scripts``, which our
-``layout.html`` applies to the theme's ``css`` and ``extrahead`` blocks.
+The first two are written by the theme's templates: they go through a template filter,
+``nnbook_drop_scripts``, which our ``layout.html`` applies to its ``css`` and ``extrahead``
+blocks; the others are Sphinx's lists of files, filtered per page.
 """
 
 from __future__ import annotations
@@ -110,10 +114,58 @@ def image_sizes(app: Sphinx) -> dict[str, tuple[int, int]]:
     return {k: v for k, v in cache.items() if v}
 
 
+# Kept in order and blocking: the inline scripts after it set DOCUMENTATION_OPTIONS fields.
+BLOCKING_SCRIPTS = ("documentation_options.js",)
+
+
+def deferred(scripts: list) -> list:
+    """The page's script files with ``defer``: they run in order once the page is parsed
+    (before DOMContentLoaded, on which they hook), instead of holding up the first paint.
+    Inline scripts and those already async/deferred stay as they are."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    out = []
+    for script in scripts:
+        name = str(getattr(script, "filename", "") or "")
+        attributes = dict(getattr(script, "attributes", {}) or {})
+        if (not name or "async" in attributes or "defer" in attributes
+                or name.split("?")[0].endswith(BLOCKING_SCRIPTS)
+                or not isinstance(script, _JavaScript)):
+            out.append(script)
+            continue
+        out.append(_JavaScript(script.filename, priority=script.priority, **attributes,
+                               defer="defer"))
+    return out
+
+
+# Extensions Jupyter Book always loads, with the markup that needs their files: a page
+# without that markup loads neither their stylesheet nor their script.
+OPTIONAL_ASSETS = [
+    (re.compile(r'class="[^"]*\bsd-'), ("sphinx-design.min.css", "design-tabs.js")),
+    (re.compile(r'class="[^"]*\b(toggle|dropdown)\b'), ("togglebutton.css", "togglebutton.js")),
+    (re.compile(r'class="[^"]*\bthebe'), ("sphinx-thebe.css", "sphinx-thebe.js")),
+]
+
+
+def unused_assets(body: str) -> tuple[str, ...]:
+    """The optional extensions' files a page with this body does not use."""
+    return tuple(name for pattern, names in OPTIONAL_ASSETS if not pattern.search(body)
+                 for name in names)
+
+
 def page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                  doctree: Any) -> None:
-    if doctree is not None and "body" in context and "<img" in context["body"]:
-        context["body"] = sized_images(context["body"], image_sizes(app))
+    body = context.get("body") or ""
+    if doctree is not None and "<img" in body:
+        context["body"] = sized_images(body, image_sizes(app))
+    if doctree is not None:
+        unused = unused_assets(body)
+        for key in ("css_files", "script_files"):
+            if context.get(key):
+                context[key][:] = [a for a in context[key] if not str(
+                    getattr(a, "filename", "") or "").split("?")[0].endswith(unused)]
+    if context.get("script_files"):
+        context["script_files"][:] = deferred(context["script_files"])
 
 
 def add_filter(app: Sphinx) -> None:
