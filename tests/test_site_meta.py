@@ -174,6 +174,17 @@ def test_landing_head_is_absolute_with_itself_as_x_default():
     assert 'name="description" content="Bog · 책 (Dansk, 한국어)"' in head
 
 
+def test_the_deployers_address_reaches_every_languages_configuration(tmp_path, monkeypatch):
+    import yaml
+
+    from nnbook.site import build
+
+    monkeypatch.setattr(build, "BUILD", tmp_path)
+    monkeypatch.setenv("NNBOOK_BASEURL", "https://books.example.net/nn/")
+    config = yaml.safe_load(build.language_config("ko").read_text(encoding="utf-8"))
+    assert config["html"]["baseurl"] == "https://books.example.net/nn/"
+
+
 def test_robots_txt_names_the_sitemap(tmp_path):
     path = meta.write_robots(tmp_path, "https://example.net/nn/")
     assert "Sitemap: https://example.net/nn/sitemap.xml" in path.read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ the build), never raw text on the page.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -200,10 +201,18 @@ def write_assets(app: Any, exception: Exception | None) -> None:
         copy_assets(Path(app.outdir) / "_static")
 
 
+def env_version() -> int:
+    """Changes with what typesets the pages (KaTeX's version, the renderer, our rules), so
+    Sphinx writes every page again then, not only the changed ones."""
+    digest = hashlib.sha256(f"{KATEX_VERSION}\n{EXTRA_CSS}".encode() + RENDERER.read_bytes())
+    return int(digest.hexdigest()[:8], 16)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_html_math_renderer("katex", (visit_math, None), (visit_displaymath, None))
     app.connect("config-inited", use_katex)
     app.connect("doctree-resolved", typeset_doctree)
     app.connect("html-page-context", link_stylesheet)
     app.connect("build-finished", write_assets)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "1", "env_version": env_version(), "parallel_read_safe": True,
+            "parallel_write_safe": True}
