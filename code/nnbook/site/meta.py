@@ -228,10 +228,14 @@ def page_metadata(app: Any, pagename: str, templatename: str, context: dict,
     that names the book once is in templates/layout.html)."""
     tags = context.get("metatags", "")
     if 'name="description"' not in tags:
-        fallback = i18n.translate(app.config.language, BOOK_BLURB)
+        try:
+            fallback = i18n.translate(app.config.language, BOOK_BLURB)
+        except i18n.TranslationError:  # a language the book does not have: its title
+            fallback = str(app.config.project or "")
         metadata = app.env.metadata.get(pagename, {}) if pagename in app.env.all_docs else {}
         text = page_description(metadata, doctree, fallback)
-        tags += "\n" + meta_description(text) + "\n"
+        if text:
+            tags += "\n" + meta_description(text) + "\n"
     if pagename in NOINDEX_PAGES:
         tags += NOINDEX + "\n"
         context["pageurl"] = None  # no canonical link for a page that is not to be listed
