@@ -1,11 +1,11 @@
 # The two entry points of the README, plus the pieces they are made of.
 PY := .venv/bin/python
 
-.PHONY: site test install build test-fast test-build test-browser catalogs lint clean
+.PHONY: site test install build test-fast test-build test-browser test-reader catalogs lint clean
 
 site: install build                       ## install everything, build all four languages
 
-test: install test-fast build test-build test-browser   ## install everything, run every test stage
+test: install test-fast build test-build test-browser test-reader   ## install everything, run every test stage
 
 install:
 	bash scripts/install.sh
@@ -21,6 +21,9 @@ test-build:                                 ## the built HTML: outputs, figures,
 
 test-browser:                               ## Chromium over the served site
 	$(PY) -m pytest -q -m browser
+
+test-reader:                                ## the reader's notebooks, fresh venv, published wheel
+	$(PY) -m pytest -q -m reader
 
 catalogs:
 	$(PY) -m nnbook catalogs update

@@ -1,0 +1,113 @@
+"""The reader's stage: the built site's notebooks, run as a reader runs them.
+
+A fresh virtual environment with nothing but ipykernel (to run notebooks at all); each
+notebook's first cell installs the wheel the site publishes (served here from the built site
+over HTTP, in place of the site's address; torch comes from this machine's local wheels).
+Chapters 1-5 run in all four languages, chapters 6-9 in Korean (plots with Hangul), reusing
+the networks the build trained (NNBOOK_BUILD points at the build: the results cache serves
+them when the installed package's code is the code that trained them). Every cell runs, and
+what each cell prints equals what the page shows.
+
+Run with ``pytest -m reader`` after a full build (``make test`` does).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from nnbook.site.build import BUILD, PAGE_THREADS, kernel_env
+from nnbook.site.notebooks import file_name
+from nnbook.site.wheel import wheel_name
+
+pytestmark = pytest.mark.reader
+
+SITE = BUILD / "html"
+ALL_LANGUAGES = ("da", "sv", "ko", "nl")
+EARLY = ("01-tensors", "02-perceptron", "03-small-network", "04-training-loop", "05-save-load")
+LATE = ("06-lenet", "07-cifar10", "08-transfer", "09-generating-digits")
+LATE_LANGUAGE = "ko"
+CASES = [(lang, ch) for lang in ALL_LANGUAGES for ch in EARLY] + [
+    (LATE_LANGUAGE, ch) for ch in LATE]
+KERNEL = "nnbook-reader"
+# What a cell may print that is not a result: the wall-clock time of the run.
+SECONDS = re.compile(r"\d+(?:[.,]\d+)?\s*(?:s|sek|sekunder|sekunden|seconden|초)\b")
+
+
+@pytest.fixture(scope="session")
+def served_site():
+    """The built site over HTTP on 127.0.0.1, as a reader's browser or pip would fetch it."""
+    if not (SITE / "dist" / wheel_name()).is_file():
+        pytest.fail(f"{SITE / 'dist' / wheel_name()} missing: build the site first (make site)")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def reader_kernel(tmp_path_factory):
+    """A fresh venv with ipykernel only, registered as a kernel; returns JUPYTER_PATH."""
+    venv = BUILD / "reader-venv"
+    shutil.rmtree(venv, ignore_errors=True)
+    # The system's Python, not this .venv's: nothing of the build's environment comes along.
+    subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "-q", "ipykernel"], check=True)
+    subprocess.run([python, "-m", "ipykernel", "install", "--prefix", str(venv),
+                    "--name", KERNEL], check=True, capture_output=True)
+    return venv
+
+
+def printed(cell) -> str:
+    """The text a code cell shows: its streams and plain-text results, times masked."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            parts.append(output["text"])
+        elif "data" in output and "text/plain" in output["data"] \
+                and not any(k.startswith("image/") for k in output["data"]):
+            parts.append(output["data"]["text/plain"])
+    return SECONDS.sub("<time>", "".join(parts))
+
+
+@pytest.mark.parametrize(("lang", "chapter"), CASES, ids=[f"{lang}-{ch}" for lang, ch in CASES])
+def test_a_readers_notebook_runs_and_prints_what_the_page_shows(lang, chapter, served_site,
+                                                                 reader_kernel, tmp_path,
+                                                                 monkeypatch):
+    path = SITE / lang / "_sources" / file_name(lang, chapter)
+    assert path.is_file(), f"{path} missing: the page offers no reader's notebook"
+    page = nbformat.read(path, as_version=4)
+    install = page.cells[1].source
+    published = re.fullmatch(r"%pip install -q (\S+)/dist/(\S+)", install)
+    assert published and published.group(2) == wheel_name(), install
+    reader = nbformat.read(path, as_version=4)
+    reader.cells[1].source = f"%pip install -q {served_site}dist/{wheel_name()}"
+    # The page's kernels' environment (pinned kernels, one thread, the build's caches), with
+    # the fresh venv in place of the build's.
+    env = {k: v for k, v in kernel_env(PAGE_THREADS).items()
+           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "NNBOOK_LOCALES")}
+    env |= {"PATH": f"{reader_kernel / 'bin'}:/usr/bin:/bin", "MPLBACKEND": "Agg"}
+    monkeypatch.setenv("JUPYTER_PATH", str(reader_kernel / "share" / "jupyter"))
+    client = NotebookClient(reader, kernel_name=KERNEL, timeout=900, allow_errors=False,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env=env)
+    installed = reader_kernel / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert list(installed.glob("site-packages/nnbook/__init__.py")), "nnbook not installed"
+    differ = []
+    for number, (shown, ran) in enumerate(zip(page.cells, reader.cells, strict=True)):
+        if shown.cell_type != "code" or number == 1:
+            continue
+        if printed(shown) != printed(ran):
+            differ.append(f"cell {number}:\n--- page\n{printed(shown)}\n--- reader\n{printed(ran)}")
+    assert not differ, f"{path}: printed text differs\n" + "\n".join(differ)
