@@ -167,3 +167,12 @@ def test_script_files_are_deferred_except_the_options_inline_scripts_need():
     assert out[0].attributes == {} and out[2].attributes == {"body": "let x = 1;"}
     assert out[1].attributes == {"defer": "defer"} and out[1].priority == 200
     assert out[3].attributes == {"async": "async"}
+
+
+def test_generated_digits_go_out_as_jpeg_and_keep_their_description():
+    nnbook.setup("nl")
+    fig = plots.requested_digits(torch.rand(3, 4, 28, 28))
+    mime, _data = plots.encode(fig)
+    assert mime == "image/jpeg"
+    assert plots.description(fig).startswith("Gegenereerde cijfers")
+    plt.close(fig)

@@ -541,13 +541,14 @@ def digit_rows(images, row_labels: Sequence[str] | None = None, title: str | Non
                 spine.set_visible(False)
             if j == 0 and row_labels:
                 ax.set_ylabel(row_labels[i], rotation=0, ha="right", va="center",
-                              fontsize="small")
+                              fontsize=CAPTION_PT)
             if i == 0 and col_labels:
-                ax.set_title(col_labels[j], fontsize="small")
+                ax.set_title(col_labels[j], fontsize=CAPTION_PT)
     if title:
         fig.suptitle(title)
     fig.tight_layout(pad=0.3)
-    return fig
+    # shades of grey: a JPEG is a third of a palette PNG; the caller says what it shows
+    return describe(fig, title or "", photo=True)
 
 
 def vae_losses(history):
@@ -635,13 +636,17 @@ META_KEY = "nnbook"
 JPEG_QUALITY = 82
 
 
-def describe(fig, text: str, *, photo: bool = False, caption_px: float | None = None):
-    """Attach what ``fig`` shows (already translated); ``photo``: send it as a JPEG.
+def describe(fig, text: str, *, photo: bool | None = None, caption_px: float | None = None):
+    """Attach what ``fig`` shows (already translated); ``photo``: send it as a JPEG (images
+    with smooth shades: photographs, generated digits), else as a palette PNG; None keeps what
+    an earlier call said.
 
     ``caption_px``: the height in image pixels of the captions of an image grid, so that a test
     can check how large they come out on a phone. Returns ``fig``.
     """
-    fig._nnbook_meta = {"alt": " ".join(text.split()), "photo": photo,
+    before = getattr(fig, "_nnbook_meta", None) or {}
+    fig._nnbook_meta = {"alt": " ".join(text.split()),
+                        "photo": bool(before.get("photo")) if photo is None else photo,
                         "caption_px": caption_px}
     return fig
 
