@@ -57,3 +57,40 @@ def test_comments_and_the_language_line_may_differ(book_copy):
     assert status.parity_problems(book_copy) == []
     page.write_text(text.replace('nnbook.setup("ko")', 'nnbook.setup("da")'), encoding="utf-8")
     assert any("does not name the page's language" in p for p in status.parity_problems(book_copy))
+
+
+def cells_with_tags(path: Path) -> list[tuple[int, list[str], str]]:
+    """(line, tags, source) of each code cell of a MyST page."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cells, n = [], 0
+    while n < len(lines):
+        if lines[n].startswith("```{code-cell}"):
+            start, n = n + 1, n + 1
+            tags: list[str] = []
+            body = []
+            while not lines[n].startswith("```"):
+                if lines[n].startswith(":tags:"):
+                    tags = yaml.safe_load(lines[n].split(":", 2)[2])
+                elif not lines[n].startswith(":"):
+                    body.append(lines[n])
+                n += 1
+            cells.append((start, tags, "\n".join(body)))
+        n += 1
+    return cells
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_bookkeeping_stays_out_of_the_readers_sight(chapter):
+    """glue belongs to hidden cells (remove-cell: not on the page, not in the reader's
+    notebook), and a hidden cell is the book's bookkeeping: it glues numbers into the prose or
+    asserts what the prose claims (the build fails when a claim stops being true)."""
+    wrong = []
+    for lang in i18n.LANGUAGES:
+        path = REPO / "book" / lang / f"{chapter}.md"
+        for line, tags, source in cells_with_tags(path):
+            hidden = "remove-cell" in tags
+            if not hidden and "glue(" in source:
+                wrong.append(f"{path}:{line}: a teaching cell calls glue")
+            if hidden and "glue" not in source and "assert " not in source:
+                wrong.append(f"{path}:{line}: a hidden cell that neither glues nor asserts")
+    assert not wrong, "\n".join(wrong)
