@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from nnbook import i18n
+from nnbook.site import sections
 
 BOOK = i18n.REPO / "book"
 LANGS = list(i18n.LANGUAGES)
@@ -179,6 +180,7 @@ class Entry:
     parity: list[str]
     stale: bool | None  # None: the origin itself, or no origin to compare with
     note: str = ""
+    changes: sections.SectionChanges | None = None  # a stale one: the origin's sections
 
     @property
     def is_origin(self) -> bool:
@@ -207,7 +209,8 @@ def chapter_entry(chapter: str, lang: str, book: Path = BOOK) -> Entry:
         return Entry(chapter, lang, True, origin, parity, True, "no translated_from")
     if recorded != current:
         return Entry(chapter, lang, True, origin, parity, True,
-                     f"follows {recorded}, origin is now {current}")
+                     f"follows {recorded}, origin is now {current}",
+                     sections.changes_since(origin_path, recorded))
     return Entry(chapter, lang, True, origin, parity, False, "up to date")
 
 
@@ -282,7 +285,37 @@ def report(book: Path = BOOK) -> tuple[str, int]:
     if stale:
         lines.append(f"warning: {len(stale)} stale translation(s): "
                      + ", ".join(f"{e.lang}/{e.chapter}" for e in stale))
+    for e in stale:
+        lines.extend(stale_sections(e))
     return "\n".join(lines), 1 if problems else 0
+
+
+def _stale_html(entry: Entry) -> str:
+    esc = html.escape
+    changes = entry.changes
+    summary = changes.summary() if changes else "no section information"
+    parts = [f"<details><summary><b>{esc(entry.lang)}/{esc(entry.chapter)}</b> (origin "
+             f"{esc(str(entry.origin))}): {esc(summary)}</summary>"]
+    for heading, diff in (changes.changed if changes else []):
+        parts.append(f"<h3>{esc(heading)}</h3><pre>{esc(chr(10).join(diff))}</pre>")
+    if changes and changes.unchanged:
+        parts.append("<p>Unchanged: " + esc(", ".join(changes.unchanged)) + "</p>")
+    return "".join(parts) + "</details>"
+
+
+def stale_sections(entry: Entry) -> list[str]:
+    """What a stale translation's translator must look at: the origin's changed sections,
+    each with the origin's change (unified diff of that section), and the unchanged ones."""
+    changes = entry.changes
+    lines = [f"\n{entry.lang}/{entry.chapter} (origin {entry.origin}): "
+             + (changes.summary() if changes else "no section information")]
+    if changes:
+        for heading, diff in changes.changed:
+            lines.append(f"  changed in the origin: {heading}")
+            lines.extend(f"    {line}" for line in diff)
+        if changes.unchanged:
+            lines.append("  unchanged: " + ", ".join(changes.unchanged))
+    return lines
 
 
 def status_html(book: Path = BOOK, site: Path | None = None) -> str:
@@ -305,6 +338,7 @@ def status_html(book: Path = BOOK, site: Path | None = None) -> str:
             link = f'<a href="{page}">{esc(e.lang)}</a> ' if built else ""
             tds.append(f'<td class="{state}">{link}{detail}</td>')
         body.append(f'<tr><th scope="row">{esc(chapter[:-3])}</th>{"".join(tds)}</tr>')
+    stale = "\n".join(_stale_html(e) for e in rows if e.stale)
     cats = "".join(
         f'<tr><th scope="row">{c.lang}</th><td>{c.domain}.po</td>'
         f'<td class="{"ok" if c.complete else "stale"}">{c.done} / {c.total}</td></tr>'
@@ -314,6 +348,7 @@ def status_html(book: Path = BOOK, site: Path | None = None) -> str:
 
     return STATUS_PAGE.format(
         head=head, body="\n".join(body), catalogs=cats, notice=meta.maintainer_notice(),
+        stale=stale or "<p>No translation is behind its origin.</p>",
         maintainer_head=meta.maintainer_head(
             "nnbook, for translators: per chapter and language, whether each translation "
             "follows its origin and its code cells match; the catalogs' completeness."))
@@ -355,6 +390,10 @@ changed since; a warning), <b>missing</b>, and whether the code cells match the 
 {body}
 </tbody>
 </table></div>
+<h2>What changed in the origins</h2>
+<p>For each stale translation, the origin's sections (by heading) that changed since the
+version it follows, each with the origin's change, and the sections that did not.</p>
+{stale}
 <div class="table-scroll"><table>
 <caption>Catalogs (translated entries / all)</caption>
 <thead><tr><th scope="col">language</th><th scope="col">catalog</th>
