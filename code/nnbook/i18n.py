@@ -12,6 +12,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,22 @@ from babel.numbers import format_decimal, format_percent
 from nnbook import paths
 from nnbook.paths import REPO
 
-LANGUAGES: dict[str, str] = {"da": "da_DK", "sv": "sv_SE", "ko": "ko_KR", "nl": "nl_NL"}
+
+
+def _language_list() -> dict[str, dict[str, str]]:
+    """locales/languages.toml (shipped in the wheel as nnbook/locales/languages.toml): the one
+    list of the book's languages, in order."""
+    folders = [Path(os.environ["NNBOOK_LOCALES"])] if os.environ.get("NNBOOK_LOCALES") else []
+    for folder in [*folders, REPO / "locales", Path(__file__).resolve().parent / "locales"]:
+        if (folder / "languages.toml").is_file():
+            with (folder / "languages.toml").open("rb") as f:
+                return tomllib.load(f)
+    raise FileNotFoundError("locales/languages.toml: the list of the book's languages is missing")
+
+
+_LIST = _language_list()
+LANGUAGES: dict[str, str] = {code: entry["locale"] for code, entry in _LIST.items()}
+LANGUAGE_NAMES: dict[str, str] = {code: entry["name"] for code, entry in _LIST.items()}
 DOMAIN = "nnbook"
 
 

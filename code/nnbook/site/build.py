@@ -35,7 +35,7 @@ SOURCE = Path(os.environ.get("NNBOOK_SOURCE", REPO)).resolve()
 BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")).resolve()
 
 # The book's name and each language's own name for itself (shown on the landing page).
-LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "ko": "한국어", "nl": "Nederlands"}
+LANGUAGE_NAMES = i18n.LANGUAGE_NAMES  # locales/languages.toml
 
 
 class BuildError(RuntimeError):
@@ -82,17 +82,23 @@ def failure_report(lang: str) -> str:
     return "\n".join(parts)
 
 
-def table_of_contents(chapters: list[str] | None) -> Path:
-    """_toc.yml, or a copy reduced to the named chapters (a quick preview)."""
-    if not chapters:
-        return SOURCE / "_toc.yml"
+def table_of_contents(lang: str, chapters: list[str] | None) -> Path:
+    """_toc.yml, or a copy reduced to the named chapters (a quick preview) and to those the
+    language has (a new language builds the chapters translated so far; status names the
+    rest missing)."""
     toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
     known = [entry["file"] for entry in toc["chapters"]]
-    unknown = [c for c in chapters if c not in known]
+    unknown = [c for c in chapters or [] if c not in known]
     if unknown:
         raise BuildError(f"_toc.yml has no chapter {unknown}; it has {known}")
-    toc["chapters"] = [entry for entry in toc["chapters"] if entry["file"] in chapters]
-    path = BUILD / "config" / "_toc.yml"
+    present = [c for c in known if (SOURCE / "book" / lang / f"{c}.md").is_file()]
+    wanted = [c for c in present if not chapters or c in chapters]
+    if wanted == known:
+        return SOURCE / "_toc.yml"
+    if not wanted:
+        raise BuildError(f"book/{lang}/ has none of the chapters {chapters or known}")
+    toc["chapters"] = [entry for entry in toc["chapters"] if entry["file"] in wanted]
+    path = BUILD / "config" / f"_toc-{lang}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     return path
@@ -246,7 +252,7 @@ def build_language(lang: str, chapters: list[str] | None = None,
     if not marker.exists() or marker.read_text() != fingerprint:
         shutil.rmtree(out / "_build" / ".jupyter_cache", ignore_errors=True)
         marker.unlink(missing_ok=True)
-    toc = table_of_contents(chapters)
+    toc = table_of_contents(lang, chapters)
     # Re-read every page (--all) unless this language's last build passed with the same
     # inputs, pages and toc: then a page Sphinx does not re-read passed last time, and a
     # failed or killed build (no pass recorded) makes the next one re-read everything.

@@ -9,7 +9,9 @@
   catalogs check                 list untranslated and fuzzy entries (file:line)
   catalogs compile               check and compile every catalog
   status                         per chapter and language: present, code parity, stale
-                                 against the origin; catalog completeness
+                                 against the origin (which sections); catalog completeness
+  new-language xx                add a language: its catalogs (Babel), book/xx/, the list
+                                 in locales/languages.toml that everything reads
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 import sys
 
 from nnbook import i18n
-from nnbook.site import build, catalogs
+from nnbook.site import build, catalogs, languages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("catalogs", help="translators' catalogs")
     c.add_argument("action", choices=["update", "check", "compile"])
     sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
+    n = sub.add_parser("new-language", help="add a language: catalogs, book/<code>/, the list")
+    n.add_argument("code", help="a language code Babel and Sphinx know, e.g. fi")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -49,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
             from nnbook.site import pretrain
 
             return pretrain.main(args.chapter)
+        if args.command == "new-language":
+            for path in languages.new_language(args.code, build.SOURCE / "book",
+                                               i18n.locales_dir()):
+                print(path)
+            print(f"{args.code}: added. Translate its catalogs and chapters; "
+                  "`python -m nnbook status` lists what is missing")
+            return 0
         if args.command == "status":
             from nnbook.site import status
 
@@ -66,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(problem)
             print(f"{len(todo)} entries to translate or review")
             return 1 if todo else 0
-    except i18n.TranslationError as err:
+    except (i18n.TranslationError, languages.LanguageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -223,6 +223,10 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
 
 def configure(app: Sphinx, config: Any) -> None:
     """Per-language URLs, our templates and the switcher in the article header."""
+    from sphinx.search import languages as searchable
+
+    if config.language not in searchable:  # neither Sphinx's nor ours (Korean)
+        app.add_search_language(search_without_stemmer(config.language))
     if config.html_baseurl and not config.nnbook_site_url:
         config.nnbook_site_url = config.html_baseurl
     if config.nnbook_site_url:
@@ -388,6 +392,20 @@ class SearchKorean(SearchLanguage):
         if _HANGUL.search(word):
             return strip_korean_particle(word)
         return self.porter.stemWord(word)
+
+
+def search_without_stemmer(code: str) -> type[SearchLanguage]:
+    """Search for a language with no stemmer in Sphinx (a language added with
+    ``new-language``): whole words, lower-cased, the same in Python and in the browser,
+    rather than Sphinx's fallback, which stems every word as English."""
+    return type(f"Search_{code}", (SearchLanguage,), {
+        "lang": code,
+        "language_name": code,
+        "js_stemmer_code": "var Stemmer = function() { this.stemWord = function (w) "
+                           "{ return w.toLowerCase(); }; };",
+        "stopwords": set(),
+        "stem": lambda self, word: word.lower(),
+    })
 
 
 # --- printed text: one output per stream ----------------------------------------------------

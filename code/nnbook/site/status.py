@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import os
 import re
 import tokenize
 from dataclasses import dataclass
@@ -27,7 +28,8 @@ import yaml
 from nnbook import i18n
 from nnbook.site import sections
 
-BOOK = i18n.REPO / "book"
+# the book build.SOURCE names (NNBOOK_SOURCE: a scratch copy in the tests)
+BOOK = Path(os.environ.get("NNBOOK_SOURCE", i18n.REPO)).resolve() / "book"
 LANGS = list(i18n.LANGUAGES)
 CHAPTER_RE = re.compile(r"^\d\d-[\w-]+\.md$")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{code-cell\}")
