@@ -176,3 +176,11 @@ def test_generated_digits_go_out_as_jpeg_and_keep_their_description():
     assert mime == "image/jpeg"
     assert plots.description(fig).startswith("Gegenereerde cijfers")
     plt.close(fig)
+
+
+def test_the_theme_keeps_the_rules_of_the_icons_the_site_draws():
+    css = ('.a{color:red}.fa-globe:before{content:"\\f0ac"}.fa-ant:before,.fa-bee:before'
+           '{content:"\\e000"}.fa-zzz:before{content:"\\e001"}.b{margin:0}')
+    out = figures.strip_icon_rules(css, {"fa-globe", "fa-bee"})
+    assert out == ('.a{color:red}.fa-globe:before{content:"\\f0ac"}.fa-ant:before,.fa-bee:before'
+                   '{content:"\\e000"}.b{margin:0}')
