@@ -13,6 +13,8 @@
   assemble                       landing page, sitemap, status, wheel, execution report
                                  from the languages in _build/html (the CI's last step)
   fingerprint                    the caches' keys (results=..., pages=...) for the CI
+  scope BASE                     the languages (and whether the reader's notebooks) the
+                                 site's tests must cover for the change since BASE
   new-language xx                add a language: its catalogs (Babel), book/xx/, the list
                                  in locales/languages.toml that everything reads
 """
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("assemble", help="landing page, sitemap, status, wheel, report from the "
                                     "languages already built (the hosted CI's last step)")
     sub.add_parser("fingerprint", help="cache keys of the trained networks and of the pages")
+    sc = sub.add_parser("scope", help="what a change since BASE touches (for the site's tests)")
+    sc.add_argument("base", help="the commit the change starts from")
     n = sub.add_parser("new-language", help="add a language: catalogs, book/<code>/, the list")
     n.add_argument("code", help="a language code Babel and Sphinx know, e.g. fi")
     args = parser.parse_args(argv)
@@ -65,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fingerprint":
             for name, value in build.fingerprints().items():
                 print(f"{name}={value}")
+            return 0
+        if args.command == "scope":
+            from nnbook.site import scope
+
+            langs, reader = scope.scope(args.base)
+            print(f"NNBOOK_TEST_LANGS={','.join(langs)}")
+            print(f"NNBOOK_TEST_READER={int(reader)}")
             return 0
         if args.command == "new-language":
             for path in languages.new_language(args.code, build.SOURCE / "book",

@@ -43,7 +43,7 @@ def new_language(code: str, book: Path, locales: Path) -> list[Path]:
         raise LanguageError(f"Sphinx has no translation for {code!r} (sphinx/locale/{code})")
     written = []
     listing = locales / "languages.toml"
-    name = babel_locale.get_display_name(code) or code
+    name = Locale.parse(code).get_display_name(code) or code  # "polski", not "polski (Polska)"
     with listing.open("a", encoding="utf-8") as f:
         f.write(f'\n[{code}]\nlocale = "{babel_locale}"\nname = "{name}"\n')
     written.append(listing)
