@@ -1,0 +1,85 @@
+"""The hosted CI's build, locally: each language built into its own folder from restored
+caches, then the folders assembled into one site (as the workflow's matrix jobs and its
+``site`` job do). ``scripts/ci_local.py`` times it; a build-stage test compares the result
+with the one-build site.
+
+Every step runs ``python -m nnbook`` in a child process with ``NNBOOK_BUILD`` set, as a job of
+the workflow would on its own machine.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from nnbook.i18n import REPO
+
+# What the workflow's caches hold (paths under _build/), per job.
+NETWORK_CACHES = ("results", "data")
+
+
+def language_caches(lang: str) -> tuple[str, ...]:
+    return (f"lang/{lang}/_build/.jupyter_cache", f"lang/{lang}/inputs.sha256")
+
+
+def restore(source: Path, target: Path, paths: tuple[str, ...]) -> None:
+    """Copy cached folders/files from one build into another (actions/cache's restore)."""
+    for relative in paths:
+        origin, copy = source / relative, target / relative
+        if origin.is_dir():
+            shutil.copytree(origin, copy, dirs_exist_ok=True)
+        elif origin.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, copy)
+
+
+def nnbook(build: Path, *args: str, extra: dict[str, str] | None = None) -> float:
+    """Run ``python -m nnbook ARGS`` with NNBOOK_BUILD=build; seconds it took (fails loudly)."""
+    env = dict(os.environ, NNBOOK_BUILD=str(build)) | (extra or {})
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "nnbook", *args], cwd=REPO, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"python -m nnbook {' '.join(args)} failed:\n"
+                           f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return time.perf_counter() - start
+
+
+def build_language_alone(cached: Path, work: Path, lang: str) -> tuple[Path, float]:
+    """One matrix job: restore the networks and the language's pages, build it, never train."""
+    build = work / lang / "_build"
+    restore(cached, build, NETWORK_CACHES + language_caches(lang))
+    seconds = nnbook(build, "build", "--lang", lang, extra={"NNBOOK_CACHED_ONLY": "1"})
+    return build, seconds
+
+
+def assemble(cached: Path, work: Path, langs: list[str]) -> tuple[Path, float]:
+    """The site job: the languages' folders together, then ``python -m nnbook assemble``."""
+    site = work / "site" / "_build"
+    restore(cached, site, NETWORK_CACHES)
+    for lang in langs:
+        built = work / lang / "_build"
+        restore(built, site, (f"html/{lang}", f"report/{lang}.json"))
+    return site, nnbook(site, "assemble")
+
+
+def differences(one: Path, other: Path, langs: list[str]) -> list[str]:
+    """Files of the languages' folders that differ between two sites (or exist in one only)."""
+    found = []
+    for lang in langs:
+        a, b = one / lang, other / lang
+        names = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} | {
+            p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+        for name in sorted(names):
+            x, y = a / name, b / name
+            if not (x.is_file() and y.is_file() and filecmp.cmp(x, y, shallow=False)):
+                found.append(f"{lang}/{name}")
+    for name in ("index.html", "sitemap.xml", "robots.txt"):
+        if not filecmp.cmp(one / name, other / name, shallow=False):
+            found.append(name)
+    return found
