@@ -139,6 +139,8 @@ def test_theme_scripts_a_page_does_not_use_are_dropped():
     assert "fontawesome" not in page and "searchindex" not in page
     assert "doctools.js" in page
     assert "searchindex.js" in figures.drop_scripts(head, search_page=True)
+    css = '<link href="../_static/styles/theme.css?digest=55" rel="stylesheet" />'
+    assert figures.drop_scripts(css) == '<link href="../_static/basic.css" rel="stylesheet" />'
 
 
 def test_images_get_their_size_and_load_lazily():

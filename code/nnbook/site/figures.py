@@ -45,16 +45,21 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\bsrc="([^"]+)"')
 
 
+# The theme's styles/theme.css holds one line, @import "../basic.css": a request that can only
+# start once theme.css has arrived. Linking basic.css itself saves that round trip.
+_THEME_CSS = re.compile(r'href="([^"]*?)_static/styles/theme\.css(?:\?[^"]*)?"')
+
+
 def drop_scripts(html: str, search_page: bool = False) -> str:
     """``html`` without the script tags of DROPPED_SCRIPTS (and the search scripts, except
-    on the search page)."""
+    on the search page), and with basic.css linked in place of theme.css (which imports it)."""
     dropped = DROPPED_SCRIPTS + (() if search_page else SEARCH_SCRIPTS)
 
     def keep(match: re.Match) -> str:
         path = match.group(1).split("?", 1)[0]
         return "" if path.endswith(dropped) else match.group(0)
 
-    return _SCRIPT.sub(keep, str(html))
+    return _THEME_CSS.sub(r'href="\1_static/basic.css"', _SCRIPT.sub(keep, str(html)))
 
 
 def describe_images(app: Sphinx, doctree: nodes.document) -> None:
