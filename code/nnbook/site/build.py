@@ -188,8 +188,10 @@ def _results_state(trainings: list[str]) -> str:
                           .encode()).hexdigest()
 
 
-def pretrain(chapters: list[str] | None) -> float:
-    """Train what the chapters' pages load (``nnbook.site.pretrain``), before any page runs.
+def pretrain(chapters: list[str] | None, langs: list[str] | None = None) -> float:
+    """Train what the chapters' pages load (``nnbook.site.pretrain``), before any page runs:
+    the chapters named, else those the languages being built have (a new language with one
+    chapter translated trains nothing for the others).
 
     Skipped (no torch import, no weights loaded) when the same package already trained the
     same list and no entry of the results cache changed since: a warm rebuild stays fast.
@@ -197,7 +199,9 @@ def pretrain(chapters: list[str] | None) -> float:
     start = time.perf_counter()
     stems = chapters or [e["file"] for e in
                          yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
-                         .get("chapters", [])]
+                         .get("chapters", [])
+                         if any((SOURCE / "book" / lang / f"{e['file']}.md").is_file()
+                                for lang in langs or i18n.LANGUAGES)]
     from nnbook.site import pretrain as networks
 
     labels = [t.label() for t in networks.trainings(stems)]
@@ -487,7 +491,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
                 print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
 
     try:
-        trained = pretrain(chapters)
+        trained = pretrain(chapters, langs)
     except BuildError as err:
         print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
         return 1
