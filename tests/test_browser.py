@@ -193,6 +193,11 @@ def test_page_loads_without_errors_broken_links_or_images(page, base_url, rel):
             if r.status >= 400 and r.url.startswith(base_url) else None)
     page.goto(base_url + rel, wait_until="load")
     page.wait_for_load_state("networkidle")
+    # figures load lazily, near the screen: ask for every one before checking them
+    page.evaluate("""() => Promise.all(Array.from(document.images, img => {
+        img.loading = 'eager';
+        return img.decode().catch(() => null);
+    }))""")
     broken_images = page.evaluate(
         """() => Array.from(document.images)
               .filter(img => img.src.startsWith(location.origin))

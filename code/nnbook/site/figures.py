@@ -171,7 +171,8 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
             if context.get(key):
                 context[key][:] = [a for a in context[key] if not str(
                     getattr(a, "filename", "") or "").split("?")[0].endswith(unused)]
-    if context.get("script_files"):
+    # not on the search page: its searchtools.js, loaded by the template, needs doctools.js
+    if context.get("script_files") and pagename != "search":
         context["script_files"][:] = deferred(context["script_files"])
 
 
