@@ -94,3 +94,12 @@ def test_bookkeeping_stays_out_of_the_readers_sight(chapter):
             if hidden and "glue" not in source and "assert " not in source:
                 wrong.append(f"{path}:{line}: a hidden cell that neither glues nor asserts")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_empty_code_cell(chapter):
+    empty = [f"{REPO / 'book' / lang / f'{chapter}.md'}:{line}"
+             for lang in i18n.LANGUAGES
+             for line, _, source in cells_with_tags(REPO / "book" / lang / f"{chapter}.md")
+             if not source.strip()]
+    assert not empty, "empty code cells: " + ", ".join(empty)
