@@ -186,3 +186,25 @@ def test_the_theme_keeps_the_rules_of_the_icons_the_site_draws():
     out = figures.strip_icon_rules(css, {"fa-globe", "fa-bee"})
     assert out == ('.a{color:red}.fa-globe:before{content:"\\f0ac"}.fa-ant:before,.fa-bee:before'
                    '{content:"\\e000"}.b{margin:0}')
+
+
+def test_a_page_links_one_bundle_of_its_stylesheets(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "basic.css").write_text(".a{background:url(file.png)}")
+    (static / "styles" / "theme.css").write_text(
+        '.b{src:url("../vendor/f.woff2")}.c{background:url(data:image/png;base64,xx)}')
+    html = ('<head>\n  <link href="../_static/basic.css" rel="stylesheet" />\n'
+            '<link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+            '<script src="x.js"></script>\n</head>')
+    out = figures.bundle_page_css(html, static)
+    name = re.search(r'_static/(nnbook-[0-9a-f]+\.css)', out).group(1)
+    assert out.count("stylesheet") == 1 and '<script src="x.js"></script>' in out
+    assert 'data-nnbook-css="basic.css styles/theme.css"' in out
+    css = (static / name).read_text()
+    assert "url(file.png)" in css and 'url("vendor/f.woff2")' in css and "data:image" in css
+    # the next build bundles the current files again from the list
+    (static / "basic.css").write_text(".a{color:red}")
+    again = figures.bundle_page_css(out, static)
+    assert again != out and ".a{color:red}" in (
+        static / re.search(r'_static/(nnbook-[0-9a-f]+\.css)', again).group(1)).read_text()

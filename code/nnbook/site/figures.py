@@ -18,7 +18,9 @@ the theme's heavy assets that a page does not use:
 - the stylesheets and scripts of sphinx-design, sphinx-togglebutton and sphinx-thebe (which
   Jupyter Book always loads) on a page with none of their markup;
 - in the theme's stylesheet, the rules of the ~1,900 Font Awesome icons no page uses (a fifth
-  of its bytes; after the build, ``slim_theme_css``).
+  of its bytes; after the build, ``slim_theme_css``);
+- seven or eight render-blocking stylesheets: after the build each page links one bundle of
+  them (``bundle_css``), its relative url()s rebased.
 
 The first two are written by the theme's templates: they go through a template filter,
 ``nnbook_drop_scripts``, which our ``layout.html`` applies to its ``css`` and ``extrahead``
@@ -217,6 +219,82 @@ def slim_theme_css(app: Sphinx, exception: Exception | None) -> None:
             path.write_text(strip_icon_rules(css, used), encoding="utf-8")
 
 
+# One stylesheet per page instead of seven or eight: each is render-blocking, and a phone on a
+# slow network opens six connections at most, so the last ones wait for a second round.
+_STYLESHEET = re.compile(r'[ \t]*<link\b(?=[^>]*\brel="stylesheet")[^>]*>[ \t]*\n?')
+_HREF = re.compile(r'\bhref="([^"]+)"')
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+BUNDLE_ATTRIBUTE = "data-nnbook-css"
+
+
+def rebased_css(css: str, folder: str) -> str:
+    """``css`` from ``_static/<folder>`` with its relative url()s made relative to _static/."""
+    import posixpath
+
+    def rebase(match: re.Match) -> str:
+        quote, url = match.groups()
+        if not folder or re.match(r"^([a-z]+:|/|#)", url):
+            return match.group(0)
+        return f"url({quote}{posixpath.normpath(posixpath.join(folder, url))}{quote})"
+
+    return _CSS_URL.sub(rebase, css)
+
+
+def bundle_page_css(html: str, static: Path) -> str:
+    """``html`` with its local stylesheets (all under _static/, in order) replaced by one
+    bundle written to ``static``; the list stays in an attribute so the next build redoes it
+    from the current files. Left as it is when a file is missing or has an @import."""
+    import hashlib
+
+    links = list(_STYLESHEET.finditer(html))
+    names: list[str] = []
+    for match in links:
+        tag = match.group(0)
+        if BUNDLE_ATTRIBUTE in tag:  # bundled by an earlier build: redo from its list
+            names.extend(re.search(BUNDLE_ATTRIBUTE + r'="([^"]*)"', tag).group(1).split())
+            continue
+        href = _HREF.search(tag)
+        if not href or " media=" in tag or "_static/" not in href.group(1):
+            return html
+        names.append(href.group(1).split("_static/", 1)[1].split("?")[0])
+    if len(names) < 2:
+        return html
+    prefix = _HREF.search(links[0].group(0)).group(1).split("_static/", 1)[0]
+    parts = []
+    for name in names:
+        path = static / name
+        if not path.is_file():
+            return html
+        css = path.read_text(encoding="utf-8")
+        if "@import" in css:
+            return html
+        parts.append(f"/* {name} */\n" + rebased_css(css, str(Path(name).parent).strip(".")))
+    text = "\n".join(parts)
+    bundle = f"nnbook-{hashlib.sha256(text.encode()).hexdigest()[:16]}.css"
+    if not (static / bundle).is_file():
+        (static / bundle).write_text(text, encoding="utf-8")
+    tag = (f'    <link rel="stylesheet" href="{prefix}_static/{bundle}" '
+           f'{BUNDLE_ATTRIBUTE}="{" ".join(names)}" />\n')
+    start, end = links[0].start(), links[-1].end()
+    middle = _STYLESHEET.sub("", html[start:end])
+    return html[:start] + tag + middle + html[end:]
+
+
+def bundle_css(app: Sphinx, exception: Exception | None) -> None:
+    """After the build: every page's stylesheets as one file (``bundle_page_css``)."""
+    if exception is not None or getattr(app.builder, "format", "") != "html":
+        return
+    outdir = Path(app.outdir)
+    static = outdir / "_static"
+    for page in outdir.rglob("*.html"):
+        if static in page.parents:
+            continue
+        html = page.read_text(encoding="utf-8")
+        bundled = bundle_page_css(html, static)
+        if bundled != html:
+            page.write_text(bundled, encoding="utf-8")
+
+
 def add_filter(app: Sphinx) -> None:
     templates = getattr(app.builder, "templates", None)
     if templates is not None and hasattr(templates, "environment"):
@@ -227,5 +305,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", add_filter)
     app.connect("doctree-read", describe_images)
     app.connect("html-page-context", page_context, priority=600)
-    app.connect("build-finished", slim_theme_css)
+    app.connect("build-finished", slim_theme_css, priority=500)
+    app.connect("build-finished", bundle_css, priority=600)  # after the slimming
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
