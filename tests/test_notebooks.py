@@ -81,3 +81,22 @@ def test_markup_a_notebook_cannot_show_is_an_error_naming_the_page(tmp_path, mar
 
 def test_file_names_say_language_and_chapter():
     assert notebooks.file_name("da", "07-cifar10") == "nnbook-da-07-cifar10.ipynb"
+
+
+def test_a_page_served_from_jupyter_cache_keeps_its_outputs(tmp_path):
+    """MyST-NB writes a cached page's notebook without outputs; the cache has them."""
+    from jupyter_cache import get_cache
+
+    page, glue = executed(tmp_path, "Text.", {})
+    cache = get_cache(tmp_path / "cache")
+    cache.cache_notebook_file(page, check_validity=False)
+    empty = nbformat.read(page, as_version=4)
+    for cell in empty.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    nbformat.write(empty, page)
+    nb = notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "da", URL,
+                                   tmp_path / "cache")
+    assert nb.cells[3].outputs[0]["text"] == "2\n"
+    assert notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "da", URL,
+                                     tmp_path / "nowhere").cells[3].outputs == []

@@ -125,10 +125,27 @@ def reader_markdown(text: str, glued: dict[str, str], page_dir: Path, page: str)
     return text
 
 
+def with_cached_outputs(notebook: nbformat.NotebookNode,
+                        cache: Path | None) -> nbformat.NotebookNode:
+    """The notebook with the outputs jupyter-cache holds for its code. MyST-NB writes the
+    executed notebook without them when the page came from the cache (it merges them into a
+    copy it renders, and writes the original), so a warm build's notebooks would be empty."""
+    if cache is None or not cache.is_dir():
+        return notebook
+    from jupyter_cache import get_cache
+
+    try:
+        _, merged = get_cache(cache).merge_match_into_notebook(notebook)
+    except KeyError:  # not in the cache: executed in this build, outputs already there
+        return notebook
+    return merged
+
+
 def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
-                    wheel_url: str) -> nbformat.NotebookNode:
-    """The reader's notebook of one page (``source`` is the page's .md, for includes)."""
-    notebook = nbformat.read(executed, as_version=4)
+                    wheel_url: str, cache: Path | None = None) -> nbformat.NotebookNode:
+    """The reader's notebook of one page (``source`` is the page's .md, for includes;
+    ``cache`` the build's jupyter-cache, for pages it served)."""
+    notebook = with_cached_outputs(nbformat.read(executed, as_version=4), cache)
     glued = glued_values(glue_json)
     cells = []
     for cell in notebook.cells:
@@ -150,10 +167,10 @@ def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
 
 
 def write_reader_notebook(executed: Path, source: Path, lang: str, chapter: str,
-                          wheel_url: str, out_dir: Path) -> Path:
+                          wheel_url: str, out_dir: Path, cache: Path | None = None) -> Path:
     """Write the page's reader's notebook into ``out_dir`` and return its path."""
     glue_json = executed.with_name(executed.stem + ".glue.json")
-    notebook = reader_notebook(executed, glue_json, source, lang, wheel_url)
+    notebook = reader_notebook(executed, glue_json, source, lang, wheel_url, cache)
     target = out_dir / file_name(lang, chapter)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")

@@ -217,7 +217,8 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         wheel_url = f"{site_url(app)}dist/{wheel.wheel_name()}"
         target = notebooks.write_reader_notebook(
             executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
-            wheel_url, Path(app.outdir) / "_sources")
+            wheel_url, Path(app.outdir) / "_sources",
+            Path(app.env.mystnb_config.execution_cache_path))  # MyST-NB set it at start
         context["ipynb_source"] = target.name
 
 

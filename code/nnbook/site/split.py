@@ -69,16 +69,19 @@ def assemble(cached: Path, work: Path, langs: list[str]) -> tuple[Path, float]:
 
 
 def differences(one: Path, other: Path, langs: list[str]) -> list[str]:
-    """Files of the languages' folders that differ between two sites (or exist in one only)."""
+    """How the assembled site ``other`` differs from the one-build site ``one``, per language:
+    a file of ``other`` missing from ``one`` or different there, or a page of ``one`` missing
+    from ``other`` (files only ``one`` has besides pages are leftovers of its earlier builds:
+    Sphinx never deletes an image no page uses any more)."""
     found = []
     for lang in langs:
         a, b = one / lang, other / lang
-        names = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} | {
-            p.relative_to(b) for p in b.rglob("*") if p.is_file()}
-        for name in sorted(names):
-            x, y = a / name, b / name
-            if not (x.is_file() and y.is_file() and filecmp.cmp(x, y, shallow=False)):
+        for path in sorted(p for p in b.rglob("*") if p.is_file()):
+            name = path.relative_to(b)
+            if not ((a / name).is_file() and filecmp.cmp(a / name, path, shallow=False)):
                 found.append(f"{lang}/{name}")
+        found += [f"{lang}/{p.relative_to(a)} (only in one build)" for p in sorted(a.glob("*.html"))
+                  if not (b / p.relative_to(a)).is_file()]
     for name in ("index.html", "sitemap.xml", "robots.txt"):
         if not filecmp.cmp(one / name, other / name, shallow=False):
             found.append(name)
