@@ -109,7 +109,10 @@ def inputs_fingerprint() -> str:
     the pins. jupyter-cache only sees a page's code cells, so when this changes, the
     language's cache is cleared and every page runs again."""
     digest = hashlib.sha256()
-    files = sorted((REPO / "code" / "nnbook").rglob("*.py")) + sorted(
+    # What a page's kernel runs: the reader's package and, of the site's machinery, only
+    # what hidden cells call (glue); the rest of nnbook.site renders, it does not execute.
+    files = sorted((REPO / "code" / "nnbook").glob("*.py")) + [
+        REPO / "code" / "nnbook" / "site" / "pages.py"] + sorted(
         (REPO / "locales").rglob("*.po")
     ) + [REPO / "requirements.txt"]
     for path in files:
