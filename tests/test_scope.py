@@ -13,7 +13,9 @@ from nnbook.site import scope
     (["book/sv/01-tensors.md", "book/ko/02-perceptron.md"], False, (["sv", "ko"], False)),
     (["locales/nl/LC_MESSAGES/nnbook.po"], False, (["nl"], True)),  # what the package prints
     (["book/da/01-tensors.md", "code/nnbook/train.py"], False, (["da", "sv", "ko", "nl"], True)),
-    (["README.md"], False, (["da", "sv", "ko", "nl"], True)),
+    (["README.md"], False, ([], False)),  # not part of the site
+    (["README.md", "book/ko/01-tensors.md"], False, (["ko"], False)),
+    (["_config.yml"], False, (["da", "sv", "ko", "nl"], True)),
 ])
 def test_scope_of_a_change(monkeypatch, files, code_changed, expected):
     monkeypatch.setattr(scope, "changed_files", lambda base: files)

@@ -20,6 +20,9 @@ from pathlib import Path
 from nnbook import i18n
 from nnbook.site import status
 
+# Files the built site does not contain or depend on: a change to them needs no site test.
+OUTSIDE_THE_SITE = {"README.md"}
+
 
 def _git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=i18n.REPO, capture_output=True, text=True,
@@ -46,6 +49,8 @@ def scope(base: str) -> tuple[list[str], bool]:
     languages, reader = set(), False
     for path in changed_files(base):
         parts = Path(path).parts
+        if path in OUTSIDE_THE_SITE:
+            continue
         if len(parts) >= 3 and parts[0] == "book" and parts[1] in i18n.LANGUAGES:
             languages.add(parts[1])
             if path.endswith(".md") and _code_cells_at(base, path) != _code_cells_at("HEAD", path):
