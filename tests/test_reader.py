@@ -25,6 +25,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from nnbook import data
 from nnbook.site.build import BUILD, PAGE_THREADS, kernel_env
 from nnbook.site.notebooks import file_name
 from nnbook.site.wheel import wheel_name
@@ -98,6 +99,8 @@ def test_a_readers_notebook_runs_and_prints_what_the_page_shows(lang, chapter, s
     env = {k: v for k, v in kernel_env(PAGE_THREADS).items()
            if k not in ("VIRTUAL_ENV", "PYTHONPATH", "NNBOOK_LOCALES")}
     env |= {"PATH": f"{reader_kernel / 'bin'}:/usr/bin:/bin", "MPLBACKEND": "Agg"}
+    # The data: a reader with a mirror names it (NNBOOK_DATA); here, the mirror the build read.
+    env["NNBOOK_DATA"] = str(next(root for root in data.data_roots() if root.is_dir()))
     monkeypatch.setenv("JUPYTER_PATH", str(reader_kernel / "share" / "jupyter"))
     client = NotebookClient(reader, kernel_name=KERNEL, timeout=900, allow_errors=False,
                             resources={"metadata": {"path": str(tmp_path)}})
