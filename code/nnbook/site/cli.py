@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from nnbook.site import pretrain
 
+            # Train on the build's pinned kernels (the results' keys name them): restart with
+            # them unless this process has them, as the build starts its trainer.
+            build.ensure_pinned_kernels()
+
             return pretrain.main(args.chapter)
         if args.command == "assemble":
             build.assemble()
