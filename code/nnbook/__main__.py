@@ -2,12 +2,12 @@
 
 import sys
 
-try:
-    from nnbook.site.cli import main
-except ModuleNotFoundError as err:  # the reader's wheel ships the teaching code only
-    if err.name not in ("nnbook.site", "nnbook.site.cli"):
-        raise
-    sys.exit("python -m nnbook: the book's build tools are not in the reader's package; "
-             "clone the book's repository to build it")
-
-sys.exit(main())
+if __name__ == "__main__":  # not again in worker processes (spawn imports __main__)
+    try:
+        from nnbook.site.cli import main
+    except ModuleNotFoundError as err:  # the reader's wheel ships the teaching code only
+        if err.name not in ("nnbook.site", "nnbook.site.cli"):
+            raise
+        sys.exit("python -m nnbook: the book's build tools are not in the reader's package; "
+                 "clone the book's repository to build it")
+    sys.exit(main())
