@@ -111,7 +111,8 @@ def inputs_fingerprint() -> str:
     digest = hashlib.sha256()
     # What a page's kernel runs: the reader's package and, of the site's machinery, only
     # what hidden cells call (glue); the rest of nnbook.site renders, it does not execute.
-    files = sorted((REPO / "code" / "nnbook").glob("*.py")) + [
+    files = sorted(p for p in (REPO / "code" / "nnbook").glob("*.py")
+                   if p.name != "__main__.py") + [  # the command line, never in a page
         REPO / "code" / "nnbook" / "site" / "pages.py"] + sorted(
         (REPO / "locales").rglob("*.po")
     ) + [REPO / "requirements.txt"]
