@@ -64,7 +64,7 @@ def main() -> None:
         _, matrix[lang] = split.build_language_alone(args.cached, args.work, lang)
         print(f"[ci] language {lang}: {matrix[lang]:.1f} s", flush=True)
     # 3. site
-    site, seconds = split.assemble(args.cached, args.work, langs)
+    site, seconds = split.assemble(args.cached, args.work, langs, networks)
     print(f"[ci] site: assemble {seconds:.1f} s", flush=True)
     scope = subprocess.run([python, "-m", "nnbook", "scope", args.base], cwd=REPO,
                            capture_output=True, text=True, check=True).stdout

@@ -28,12 +28,14 @@ def scratch_locales(tmp_path, monkeypatch):
 
 def pytest_collection_modifyitems(config, items):
     """The tests that read the built site, scoped to what a change touches (the hosted CI sets
-    NNBOOK_TEST_LANGS and NNBOOK_TEST_READER from ``python -m nnbook scope``): a test with a
-    language parameter outside NNBOOK_TEST_LANGS, and the reader's stage when
-    NNBOOK_TEST_READER=0, are deselected. The fast tests always run whole."""
+    NNBOOK_TEST_LANGS, NNBOOK_TEST_READER and NNBOOK_TEST_MACHINERY from ``python -m nnbook
+    scope``): a test with a language parameter outside NNBOOK_TEST_LANGS, the reader's stage
+    when NNBOOK_TEST_READER=0 and the build machinery's tests (scratch books built from nothing)
+    when NNBOOK_TEST_MACHINERY=0 are deselected. The fast tests always run whole."""
     langs = os.environ.get("NNBOOK_TEST_LANGS")
     reader = os.environ.get("NNBOOK_TEST_READER", "1") != "0"
-    if langs is None and reader:
+    machinery = os.environ.get("NNBOOK_TEST_MACHINERY", "1") != "0"
+    if langs is None and reader and machinery:
         return
     wanted = set(langs.split(",")) if langs is not None else None
     keep, drop = [], []
@@ -41,7 +43,8 @@ def pytest_collection_modifyitems(config, items):
         site = any(item.get_closest_marker(m) for m in ("build", "browser", "reader"))
         lang = getattr(getattr(item, "callspec", None), "params", {}).get("lang")
         out = site and ((wanted is not None and lang is not None and lang not in wanted)
-                        or (not reader and item.get_closest_marker("reader")))
+                        or (not reader and item.get_closest_marker("reader"))
+                        or (not machinery and item.get_closest_marker("machinery")))
         (drop if out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

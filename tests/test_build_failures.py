@@ -19,7 +19,7 @@ kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
 """
 
-pytestmark = pytest.mark.build
+pytestmark = [pytest.mark.build, pytest.mark.machinery]
 
 
 def make_book(root: Path, cell: str, timeout: int = 60) -> None:

@@ -39,6 +39,7 @@ def saved_report(root: Path) -> dict[str, str]:
     return {row["page"]: row["status"] for row in data["pages"]}
 
 
+@pytest.mark.machinery
 def test_a_failed_page_fails_again_until_it_is_fixed(tmp_path):
     make_book(tmp_path, 'raise ValueError("kapotte cel")')
     assert run_build(tmp_path).returncode == 1
@@ -56,6 +57,7 @@ def test_a_failed_page_fails_again_until_it_is_fixed(tmp_path):
     assert ">42<" in page_html(tmp_path).replace("\n", "")
 
 
+@pytest.mark.machinery
 def test_a_killed_build_is_followed_by_a_complete_correct_build(tmp_path):
     started = tmp_path / "cell-started"
     make_book(tmp_path, "import os, time\n"
@@ -109,6 +111,7 @@ def executed_text(build: Path, lang: str, page: str) -> list[str]:
     return texts
 
 
+@pytest.mark.machinery
 def test_two_cold_builds_print_identical_numbers_the_second_on_a_busy_machine(tmp_path):
     lang = "da"
     builds = [tmp_path / "first", tmp_path / "second"]
@@ -150,6 +153,7 @@ def test_the_execution_report_covers_every_built_page_and_is_linked():
         assert f"<code>{html.escape(training.label())}</code>" in text
 
 
+@pytest.mark.machinery
 def test_text_printed_in_pieces_is_merged_once_on_the_page_and_in_the_notebook(tmp_path):
     """The kernel sends the first line, then (after the sleep) the second: two pieces.
     MyST-NB's merge wrote "een\\ntwee\\ntwee\\n" into the executed notebook."""

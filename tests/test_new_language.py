@@ -44,6 +44,7 @@ def test_an_unknown_language_is_refused(scratch):
 
 
 @pytest.mark.build
+@pytest.mark.machinery
 def test_a_new_language_in_one_command(scratch):
     root, env = scratch
     result = run(["new-language", CODE], env, timeout=120)

@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "scope":
             from nnbook.site import scope
 
-            langs, reader = scope.scope(args.base)
+            langs, reader, machinery = scope.scope(args.base)
             print(f"NNBOOK_TEST_LANGS={','.join(langs)}")
             print(f"NNBOOK_TEST_READER={int(reader)}")
+            print(f"NNBOOK_TEST_MACHINERY={int(machinery)}")
             return 0
         if args.command == "new-language":
             for path in languages.new_language(args.code, build.SOURCE / "book",

@@ -7,6 +7,9 @@ two lines for ``$GITHUB_ENV``:
   when anything else changed: the package, the tests, the configuration);
 - ``NNBOOK_TEST_READER=0|1``: whether the reader's notebooks must run again: only when code
   could print something else (a code cell changed, or anything outside the prose).
+- ``NNBOOK_TEST_MACHINERY=0|1``: whether the build machinery's own tests (scratch books built
+  from nothing, marked ``machinery``) must run: only when something besides chapters and
+  catalogs changed; the language jobs have just built the changed chapters and catalogs.
 
 tests/conftest.py deselects the built-site, browser and reader tests outside that scope; the
 fast tests always run whole.
@@ -44,8 +47,9 @@ def _code_cells_at(revision: str, path: str) -> list[str] | None:
     return status.code_cells(scratch)
 
 
-def scope(base: str) -> tuple[list[str], bool]:
-    """(languages whose built pages to test, whether to run the reader's notebooks)."""
+def scope(base: str) -> tuple[list[str], bool, bool]:
+    """(languages whose built pages to test, whether to run the reader's notebooks, whether
+    to run the build machinery's tests)."""
     languages, reader = set(), False
     for path in changed_files(base):
         parts = Path(path).parts
@@ -59,5 +63,5 @@ def scope(base: str) -> tuple[list[str], bool]:
             languages.add(parts[1])
             reader = True  # the package prints and draws these words
         else:
-            return list(i18n.LANGUAGES), True
-    return [lang for lang in i18n.LANGUAGES if lang in languages], reader
+            return list(i18n.LANGUAGES), True, True
+    return [lang for lang in i18n.LANGUAGES if lang in languages], reader, False

@@ -22,10 +22,18 @@ from nnbook.i18n import REPO
 
 # What the workflow's caches hold (paths under _build/), per job.
 NETWORK_CACHES = ("results", "data")
+# What the networks job hands the site job (an artifact): how the networks were trained.
+NETWORK_ARTIFACT = ("training-report.json",)
 
 
 def language_caches(lang: str) -> tuple[str, ...]:
     return (f"lang/{lang}/_build/.jupyter_cache", f"lang/{lang}/inputs.sha256")
+
+
+def language_artifact(lang: str) -> tuple[str, ...]:
+    """What a language job hands the site job: its pages, its execution report and the
+    executed notebooks (the built-site tests read what each cell printed)."""
+    return (f"html/{lang}", f"report/{lang}.json", f"lang/{lang}/_build/jupyter_execute")
 
 
 def restore(source: Path, target: Path, paths: tuple[str, ...]) -> None:
@@ -59,13 +67,15 @@ def build_language_alone(cached: Path, work: Path, lang: str) -> tuple[Path, flo
     return build, seconds
 
 
-def assemble(cached: Path, work: Path, langs: list[str]) -> tuple[Path, float]:
-    """The site job: the languages' folders together, then ``python -m nnbook assemble``."""
+def assemble(cached: Path, work: Path, langs: list[str],
+             networks: Path | None = None) -> tuple[Path, float]:
+    """The site job: the networks job's artifact (from ``networks``, else ``cached``) and the
+    languages' artifacts together, then ``python -m nnbook assemble``."""
     site = work / "site" / "_build"
     restore(cached, site, NETWORK_CACHES)
+    restore(networks or cached, site, NETWORK_ARTIFACT)
     for lang in langs:
-        built = work / lang / "_build"
-        restore(built, site, (f"html/{lang}", f"report/{lang}.json"))
+        restore(work / lang / "_build", site, language_artifact(lang))
     return site, nnbook(site, "assemble")
 
 
