@@ -100,3 +100,19 @@ def test_a_page_served_from_jupyter_cache_keeps_its_outputs(tmp_path):
     assert nb.cells[3].outputs[0]["text"] == "2\n"
     assert notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "da", URL,
                                      tmp_path / "nowhere").cells[3].outputs == []
+
+
+def test_a_page_served_from_jupyter_cache_gets_its_outputs_back_in_jupyter_execute(tmp_path):
+    """The executed notebook of a cached page is written with its outputs, once."""
+    from jupyter_cache import get_cache
+
+    page, _ = executed(tmp_path, "Text.", {})
+    get_cache(tmp_path / "cache").cache_notebook_file(page, check_validity=False)
+    empty = nbformat.read(page, as_version=4)
+    for cell in empty.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    nbformat.write(empty, page)
+    assert notebooks.fill_from_cache(page, tmp_path / "cache")
+    assert nbformat.read(page, as_version=4).cells[1].outputs[0]["text"] == "2\n"
+    assert not notebooks.fill_from_cache(page, tmp_path / "cache")  # it has them now

@@ -141,6 +141,27 @@ def with_cached_outputs(notebook: nbformat.NotebookNode,
     return merged
 
 
+def fill_from_cache(executed: Path, cache: Path | None) -> bool:
+    """Write the outputs of a page served from jupyter-cache into its executed notebook
+    (``jupyter_execute/<page>.ipynb``), streams merged as on the page, so that file holds
+    what ran after a warm build too: the built-site tests read it, and the hosted CI's site
+    job gets it from language jobs that executed nothing. True when it wrote."""
+    from nnbook.site.sphinx import merge_streams
+
+    notebook = nbformat.read(executed, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if not code or any(cell.get("execution_count") or cell.outputs for cell in code):
+        return False  # executed in this build: MyST-NB wrote what it printed
+    filled = with_cached_outputs(notebook, cache)
+    if filled is notebook:
+        return False
+    for cell in filled.cells:
+        if cell.cell_type == "code":
+            merge_streams(cell.outputs)
+    nbformat.write(filled, executed)
+    return True
+
+
 def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
                     wheel_url: str, cache: Path | None = None) -> nbformat.NotebookNode:
     """The reader's notebook of one page (``source`` is the page's .md, for includes;

@@ -34,14 +34,17 @@ def snapshot(cache_dir: Path) -> set[int]:
 
 def page_rows(cache_dir: Path, pages: dict[str, Path], before: set[int]) -> list[dict]:
     """One row per page (stem -> source file): seconds, and executed, cached or no code."""
-    latest: dict[str, object] = {}
+    # Records are known by their page's language folder and file name, not the absolute path
+    # they were executed at: a restored cache (the hosted CI, another checkout) ran elsewhere.
+    latest: dict[tuple[str, ...], object] = {}
     for record in cache_records(cache_dir):
-        known = latest.get(record.uri)
+        key = Path(record.uri).parts[-2:]
+        known = latest.get(key)
         if known is None or (record.accessed, record.pk) > (known.accessed, known.pk):
-            latest[record.uri] = record
+            latest[key] = record
     rows = []
     for stem, source in pages.items():
-        record = latest.get(str(source))
+        record = latest.get(Path(source).parts[-2:])
         if record is None:
             rows.append({"page": stem, "status": "no code", "seconds": 0.0})
             continue

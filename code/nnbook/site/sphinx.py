@@ -214,11 +214,12 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     # (The theme shows the button only with a launch button configured; we set it ourselves.)
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
     if executed.is_file():
+        cache = Path(app.env.mystnb_config.execution_cache_path)  # MyST-NB set it at start
+        notebooks.fill_from_cache(executed, cache)
         wheel_url = f"{site_url(app)}dist/{wheel.wheel_name()}"
         target = notebooks.write_reader_notebook(
             executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
-            wheel_url, Path(app.outdir) / "_sources",
-            Path(app.env.mystnb_config.execution_cache_path))  # MyST-NB set it at start
+            wheel_url, Path(app.outdir) / "_sources", cache)
         context["ipynb_source"] = target.name
 
 
