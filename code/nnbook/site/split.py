@@ -81,7 +81,8 @@ def assemble(cached: Path, work: Path, langs: list[str],
 
 def same_file(a: Path, b: Path) -> bool:
     """Byte for byte; the search index as what it holds (Sphinx writes its mappings in the
-    order it met the words, which an incremental build changes)."""
+    order it met the words, which an incremental build changes, and keeps a word a page no
+    longer has with no page: ``"flad": []`` finds nothing)."""
     if filecmp.cmp(a, b, shallow=False):
         return True
     if a.name != "searchindex.js":
@@ -89,7 +90,10 @@ def same_file(a: Path, b: Path) -> bool:
 
     def index(path: Path) -> object:
         text = path.read_text(encoding="utf-8")
-        return json.loads(text[text.index("(") + 1:text.rindex(")")])
+        data = json.loads(text[text.index("(") + 1:text.rindex(")")])
+        for key in ("terms", "titleterms"):
+            data[key] = {word: pages for word, pages in data[key].items() if pages != []}
+        return data
 
     return index(a) == index(b)
 

@@ -1,0 +1,23 @@
+"""nnbook.site.split's comparison of two sites (no build needed)."""
+
+from __future__ import annotations
+
+import json
+
+from nnbook.site import split
+
+
+def _index(path, terms):
+    data = {"docnames": ["01-x"], "terms": terms, "titleterms": {}}
+    path.write_text(f"Search.setIndex({json.dumps(data)})", encoding="utf-8")
+    return path
+
+
+def test_search_indexes_compare_by_the_pages_their_words_find(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = _index(tmp_path / "a" / "searchindex.js", {"tab": 0, "flad": []})
+    other = _index(tmp_path / "b" / "searchindex.js", {"tab": 0})
+    assert split.same_file(one, other)  # an incremental build's word with no page left
+    _index(other, {"tab": 0, "flad": 0})
+    assert not split.same_file(one, other)  # a word that finds a page counts
