@@ -158,15 +158,18 @@ def test_a_page_loads_an_optional_extensions_files_only_when_it_uses_it():
     assert "design-tabs.js" not in figures.unused_assets(tabs)
 
 
-def test_script_files_are_deferred_except_the_options_inline_scripts_need():
+def test_script_files_are_deferred_and_inline_scripts_stay_in_place():
+    """(documentation_options.js, which the inline scripts read at once, is written into the
+    page before this: figures.inline_options, checked on the built pages.)"""
     from sphinx.builders.html._assets import _JavaScript
 
-    scripts = [_JavaScript("_static/documentation_options.js"),
+    scripts = [_JavaScript(None, body="const DOCUMENTATION_OPTIONS = {};"),
                _JavaScript("_static/doctools.js", priority=200),
                _JavaScript(None, body="let x = 1;"),
                _JavaScript("_static/sphinx-thebe.js", **{"async": "async"})]
     out = figures.deferred(scripts)
-    assert out[0].attributes == {} and out[2].attributes == {"body": "let x = 1;"}
+    assert out[0].attributes == {"body": "const DOCUMENTATION_OPTIONS = {};"}
+    assert out[2].attributes == {"body": "let x = 1;"}
     assert out[1].attributes == {"defer": "defer"} and out[1].priority == 200
     assert out[3].attributes == {"async": "async"}
 
@@ -208,3 +211,11 @@ def test_a_page_links_one_bundle_of_its_stylesheets(tmp_path):
     again = figures.bundle_page_css(out, static)
     assert again != out and ".a{color:red}" in (
         static / re.search(r'_static/(nnbook-[0-9a-f]+\.css)', again).group(1)).read_text()
+
+
+def test_theme_rules_no_page_or_script_uses_are_dropped():
+    css = ("/* c */.toast{color:red}.show,.carousel{x:1}@media (min-width:1px){.modal{a:b}"
+           ".bd-page{c:d}}@font-face{font-family:x}html{margin:0}.a .b,.toast .c{e:f}")
+    slim = figures.strip_unused_rules(css, {"show", "bd-page", "a", "b"})
+    assert slim == (".show,.carousel{x:1}@media (min-width:1px){.bd-page{c:d}}"
+                    "@font-face{font-family:x}html{margin:0}.a .b,.toast .c{e:f}")

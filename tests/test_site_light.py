@@ -52,6 +52,7 @@ class _Page(HTMLParser):
         super().__init__()
         self.images: list[dict] = []
         self.scripts: list[str] = []
+        self.blocking: list[str] = []  # scripts that hold up parsing and the first paint
         self.styles: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -60,6 +61,8 @@ class _Page(HTMLParser):
             self.images.append(a)
         elif tag == "script" and a.get("src"):
             self.scripts.append(a["src"])
+            if "defer" not in a and "async" not in a:
+                self.blocking.append(a["src"])
         elif tag == "link" and "stylesheet" in (a.get("rel") or "") and a.get("href"):
             self.styles.append(a["href"])
 
@@ -122,6 +125,8 @@ def test_no_fontawesome_script_and_no_search_index_on_a_chapter(rel):
     scripts = parsed(rel).scripts
     heavy = [s for s in scripts if re.search(r"fontawesome|searchindex\.js|searchtools\.js", s)]
     assert heavy == [], f"{rel} loads {heavy}"
+    assert parsed(rel).blocking == [], f"{rel}: scripts block the first paint"
+    assert "const DOCUMENTATION_OPTIONS" in built(rel).read_text(encoding="utf-8")
 
 
 def page_weight(rel: str) -> dict[str, int]:

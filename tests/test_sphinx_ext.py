@@ -36,3 +36,19 @@ def test_an_indented_fragment_keeps_its_indentation():
     assert without_prose(fragment) == fragment  # a cut-off bracket: shown as it is
     whole = "    for x in xs:\n        y = x  # why\n"
     assert without_prose(whole) == "    for x in xs:\n        y = x"
+
+
+def test_a_change_to_the_renderer_makes_the_next_build_rewrite_every_page(tmp_path,
+                                                                          monkeypatch):
+    """Sphinx does not see our extension, templates or static files change: the build's
+    state (what decides --all) digests them, and nothing but them (no page runs again)."""
+    from nnbook.site import build
+
+    site = tmp_path / "code" / "nnbook" / "site"
+    (site / "templates").mkdir(parents=True)
+    (site / "sphinx.py").write_text("x = 1\n")
+    (site / "templates" / "page.html").write_text("<p></p>\n")
+    monkeypatch.setattr(build, "REPO", tmp_path)
+    before = build.renderer_fingerprint()
+    (site / "templates" / "page.html").write_text("<p>new</p>\n")
+    assert build.renderer_fingerprint() != before

@@ -122,6 +122,18 @@ def inputs_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def renderer_fingerprint() -> str:
+    """A digest of the site's machinery that renders pages (the Sphinx extension, templates,
+    static files): Sphinx does not see a change there, so when this changes every page is
+    read and written again (nothing runs again: that is inputs_fingerprint's part)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in (REPO / "code" / "nnbook" / "site").rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def kernel_profile() -> Path:
     """An IPython directory whose kernels leave file descriptors 1 and 2 alone.
 
@@ -262,10 +274,11 @@ def build_language(lang: str, chapters: list[str] | None = None,
         marker.unlink(missing_ok=True)
     toc = table_of_contents(lang, chapters)
     # Re-read every page (--all) unless this language's last build passed with the same
-    # inputs, pages and toc: then a page Sphinx does not re-read passed last time, and a
+    # inputs, renderer, pages and toc: then a page Sphinx does not re-read passed last time, and a
     # failed or killed build (no pass recorded) makes the next one re-read everything.
     passed = out / "passed.sha256"
-    state = hashlib.sha256(f"{fingerprint}\n{SOURCE}\n{toc.read_text()}".encode()).hexdigest()
+    state = hashlib.sha256(f"{fingerprint}\n{renderer_fingerprint()}\n{SOURCE}\n"
+                           f"{toc.read_text()}".encode()).hexdigest()
     reread_all = not passed.exists() or passed.read_text() != state
     passed.unlink(missing_ok=True)
     reports = out / "_build" / "html" / "reports"
