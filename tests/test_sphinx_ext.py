@@ -41,7 +41,7 @@ def test_an_indented_fragment_keeps_its_indentation():
 def test_a_change_to_the_renderer_makes_the_next_build_rewrite_every_page(tmp_path,
                                                                           monkeypatch):
     """Sphinx does not see our extension, templates or static files change: the build's
-    state (what decides --all) digests them, and nothing but them (no page runs again)."""
+    state (what decides --all) digests them."""
     from nnbook.site import build
 
     site = tmp_path / "code" / "nnbook" / "site"
