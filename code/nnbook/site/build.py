@@ -104,11 +104,19 @@ def table_of_contents(lang: str, chapters: list[str] | None) -> Path:
     return path
 
 
+def files_digest(files: list[Path]) -> str:
+    """sha256 over each file's path (from the repository) and bytes, in the order given."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def inputs_fingerprint() -> str:
     """A digest of what pages depend on besides their own code: the package, the catalogs,
     the pins. jupyter-cache only sees a page's code cells, so when this changes, the
     language's cache is cleared and every page runs again."""
-    digest = hashlib.sha256()
     # What a page's kernel runs: the reader's package and, of the site's machinery, only
     # what hidden cells call (glue); the rest of nnbook.site renders, it does not execute.
     files = sorted(p for p in (REPO / "code" / "nnbook").glob("*.py")
@@ -116,22 +124,15 @@ def inputs_fingerprint() -> str:
         REPO / "code" / "nnbook" / "site" / "pages.py"] + sorted(
         (REPO / "locales").rglob("*.po")
     ) + [REPO / "requirements.txt"]
-    for path in files:
-        digest.update(str(path.relative_to(REPO)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(files)
 
 
 def renderer_fingerprint() -> str:
     """A digest of the site's machinery that renders pages (the Sphinx extension, templates,
     static files): Sphinx does not see a change there, so when this changes every page is
     read and written again (nothing runs again: that is inputs_fingerprint's part)."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in (REPO / "code" / "nnbook" / "site").rglob("*")
-                       if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(REPO)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(sorted(p for p in (REPO / "code" / "nnbook" / "site").rglob("*")
+                               if p.is_file() and "__pycache__" not in p.parts))
 
 
 def kernel_profile() -> Path:
