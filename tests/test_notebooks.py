@@ -44,6 +44,15 @@ def test_glued_values_go_into_the_prose_and_bookkeeping_goes(tmp_path):
     assert set(nb.metadata) == {"kernelspec"}
 
 
+def test_glued_text_is_decoded_as_the_page_shows_it(tmp_path):
+    # Danish and Swedish numbers hold no-break spaces: the glue data stores their repr.
+    page, glue = executed(tmp_path, "{glue:text}`acc` af {glue:text}`n` billeder; {glue:text}`q`",
+                          {"acc": "98,7\xa0%", "n": "50\xa0000", "q": "it's"})
+    nb = notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "da", URL)
+    assert nb.cells[2].source == "98,7\xa0% af 50\xa0000 billeder; it's"
+    assert "\\x" not in nb.cells[2].source
+
+
 def test_a_literalinclude_becomes_the_code_without_prose(tmp_path):
     module = tmp_path / "code" / "mod.py"
     module.parent.mkdir()

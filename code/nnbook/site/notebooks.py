@@ -45,11 +45,15 @@ def file_name(lang: str, chapter: str) -> str:
 
 
 def glued_values(glue_json: Path) -> dict[str, str]:
-    """Each glued name with the text the page shows for it (what ``{glue:text}`` prints)."""
+    """Each glued name with the text the page shows for it: MyST-NB's own decoding of the
+    stored ``repr`` (``'98,7\\xa0%'`` is ``98,7 %`` with a no-break space), not a copy of it."""
+    from myst_nb.core.variables import format_plain_text
+
     if not glue_json.is_file():
         return {}
     data = json.loads(glue_json.read_text(encoding="utf-8"))
-    return {key: str(value["data"]["text/plain"]).strip("'") for key, value in data.items()}
+    return {key: format_plain_text(value["data"]["text/plain"], "")
+            for key, value in data.items()}
 
 
 def include_text(target: Path, options: str) -> str:
