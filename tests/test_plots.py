@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
+import pytest
 
 import nnbook
 from nnbook import plots
@@ -30,6 +34,42 @@ def test_without_the_hangul_font_glyphs_go_missing():
     # The check above can fail: DejaVu Sans alone has no Hangul.
     with plt.rc_context({"font.family": ["DejaVu Sans"]}):
         assert any("missing from font" in m for m in _draw("손실"))
+
+
+def test_hangul_renders_on_a_machine_without_any_korean_font(tmp_path):
+    # A reader's machine (Colab, macOS, Windows): matplotlib finds no system font here, only
+    # its own DejaVu; the package's NanumGothic must draw the Hangul.
+    script = textwrap.dedent("""
+        import warnings
+        from matplotlib import font_manager
+        system = font_manager.findSystemFonts  # matplotlib's own folders still, no others
+        font_manager.findSystemFonts = lambda paths=None, fontext="ttf": (
+            system(paths, fontext) if paths else [])
+        font_manager.fontManager = font_manager.FontManager()
+        font_manager.findfont = font_manager.fontManager.findfont
+        import matplotlib.pyplot as plt
+        assert not any("Nanum" in f.name for f in font_manager.fontManager.ttflist)
+        from nnbook import plots
+        plots.use_book_style()
+        fig, ax = plt.subplots()
+        ax.set_title("학습 중 손실 — æøå")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.canvas.draw()
+        print([str(w.message) for w in caught if "missing from font" in str(w.message)])
+        print(font_manager.findfont("NanumGothic"))
+    """)
+    env = {"MPLCONFIGDIR": str(tmp_path), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[0] == "[]", out
+    assert out[1] == str(plots.HANGUL_FONT_FILE), out
+
+
+def test_a_missing_font_file_is_an_error_naming_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(plots, "HANGUL_FONT_FILE", tmp_path / "fonts" / "NanumGothic.ttf")
+    with pytest.raises(plots.FontMissing, match=str(tmp_path / "fonts" / "NanumGothic.ttf")):
+        plots.use_book_style()
 
 
 def test_loss_curve_is_labelled_in_the_page_language():

@@ -10,29 +10,27 @@ from matplotlib import font_manager
 
 from nnbook.i18n import N_, _
 
-# Debian's fonts-nanum; DejaVu Sans first (NanumGothic lacks "å"), then per-glyph fallback.
+# NanumGothic ships inside the package (SIL OFL 1.1, fonts/OFL.txt), so figures draw Hangul
+# on any machine, system font or not. DejaVu Sans first (NanumGothic lacks "å"), then
+# matplotlib falls back per glyph.
 HANGUL_FONT = "NanumGothic"
-HANGUL_FONT_FILES = [Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")]
+HANGUL_FONT_FILE = Path(__file__).with_name("fonts") / "NanumGothic.ttf"
 
 
 class FontMissing(RuntimeError):
-    """The font that draws Hangul is not installed."""
+    """The package's own Hangul font file is missing: the installation is incomplete."""
 
 
 def register_hangul_font() -> str:
-    """Make NanumGothic known to matplotlib; a clear error if it is not installed."""
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if HANGUL_FONT in names:
-        return HANGUL_FONT
-    for path in HANGUL_FONT_FILES:
-        if path.is_file():
-            font_manager.fontManager.addfont(str(path))
-            return HANGUL_FONT
-    looked = ", ".join(map(str, HANGUL_FONT_FILES))
-    raise FontMissing(
-        f"font {HANGUL_FONT} not found (looked in {looked}); "
-        "install it with `apt-get install fonts-nanum`"
-    )
+    """Make the package's NanumGothic known to matplotlib (once); an error naming the file
+    if it is missing, since a figure with Korean text would otherwise draw empty boxes."""
+    if not HANGUL_FONT_FILE.is_file():
+        raise FontMissing(f"font file {HANGUL_FONT_FILE} is missing: this copy of nnbook is "
+                          "incomplete; reinstall it (pip install --force-reinstall nnbook)")
+    known = {Path(f.fname) for f in font_manager.fontManager.ttflist}
+    if HANGUL_FONT_FILE not in known:
+        font_manager.fontManager.addfont(str(HANGUL_FONT_FILE))
+    return HANGUL_FONT
 
 
 def use_book_style() -> None:
