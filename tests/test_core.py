@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -85,3 +87,36 @@ def test_threads_sets_the_cpu_thread_count_for_a_block_and_restores_it():
     with pytest.raises(RuntimeError), threads(target, torch.device("cpu")):
         raise RuntimeError("a failing block still restores the setting")
     assert torch.get_num_threads() == before
+
+
+KERNELS_AFTER_SETUP = """
+import torch                      # as a chapter's first cell: torch before nnbook
+import nnbook
+nnbook.setup("da")
+print(torch.backends.cpu.get_cpu_capability(), torch.get_num_threads())
+"""
+
+
+@pytest.mark.skipif(not nnbook.kernels.x86_64(), reason="kernels are pinned on x86-64 only")
+def test_a_readers_kernel_gets_the_builds_kernels_and_threads_from_setup():
+    # A reader's Jupyter sets none of the build's variables; nnbook.setup must pin them
+    # before the first computation, even though the chapter imported torch first.
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in nnbook.kernels.PINNED
+           and not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", KERNELS_AFTER_SETUP], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    assert out == f"AVX2 {nnbook.kernels.THREADS}\n"  # and no note: it computes as the build
+
+
+def test_setup_says_when_numbers_will_differ_from_the_page(monkeypatch, capsys):
+    monkeypatch.setattr(nnbook.kernels, "differs", lambda: "PyTorch's CPU kernels AVX512")
+    nnbook.setup("sv")
+    assert capsys.readouterr().out == (
+        "Obs! Den här datorn räknar med andra beräkningsrutiner än boken (PyTorch's CPU "
+        "kernels AVX512). Tal från träning skiljer sig därför från sidans i de sista siffrorna.\n")
+    monkeypatch.undo()
+    nnbook.setup("sv")
+    assert capsys.readouterr().out == ""

@@ -12,6 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from nnbook import kernels as _kernels
+
+_kernels.pin()  # before anything is computed: the build's kernels, on the reader's machine too
+
 if TYPE_CHECKING:  # what the names are, for editors and type checkers
     from nnbook import byhand, i18n, plots
     from nnbook.core import device, seed, setup

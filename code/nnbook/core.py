@@ -8,17 +8,27 @@ import random
 import numpy as np
 import torch
 
-from nnbook import i18n
+from nnbook import i18n, kernels
+from nnbook.i18n import N_
+
+OTHER_KERNELS = N_("Note: this machine computes with other kernels than the book did ({why}). "
+                   "Numbers from training will differ from the page's in their last digits.")
 
 
 def setup(lang: str, seed_value: int = 0) -> None:
-    """Start a page: its language, a fixed seed, the plot style (``device()`` gives the device).
+    """Start a page: its language, the build's kernels and threads, a fixed seed, the plot
+    style (``device()`` gives the device).
 
-    Returns nothing, so the first cell of a page shows no output of its own.
+    Prints nothing where it computes as the build did (the first cell then shows no output);
+    elsewhere one line saying why the numbers will differ from the page's.
     """
     from nnbook import plots  # matplotlib only for pages, not for `import nnbook`
 
     i18n.activate(lang)
+    torch.set_num_threads(kernels.THREADS)
+    why = kernels.differs()
+    if why:
+        print(i18n.translate(lang, OTHER_KERNELS).format(why=why))
     plots.install_display()  # in a notebook: figures with alt text, as JPEG or palette PNG
     plots.use_book_style()
     seed(seed_value)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from nnbook import i18n
+from nnbook import i18n, kernels
 from nnbook.i18n import N_, _
-from nnbook.site import catalogs, meta, wheel
+from nnbook.site import catalogs, launch, meta, wheel
 from nnbook.site import report as execution_report
 
 REPO = i18n.REPO
@@ -60,6 +60,7 @@ def language_config(lang: str) -> Path:
     config.setdefault("html", {})["baseurl"] = site_url()  # NNBOOK_BASEURL wins
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = lang
+    sphinx["nnbook_repository"] = launch.repository(SOURCE / "_config.yml")  # Colab buttons
     path = BUILD / "config" / f"{lang}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -157,17 +158,12 @@ def kernel_profile() -> Path:
     return directory
 
 
-# The same instruction set for PyTorch's own kernels, oneDNN's convolutions and MKL on every
-# x86-64 machine of the kind (AVX2 is what Zen 3, Ice Lake and Zen 4 all have): without it,
-# each CPU takes its own code path and sums in its own order, so the last bits of every
-# result, and after thousands of steps the accuracies, differ between machines. Costs LeNet
-# 19 % on an AVX-512 machine (21.9 against 18.4 s, scripts/bench_cnn.py with --unpinned).
-PINNED_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2"}
-
-
-# Page kernels always compute on one thread, however many languages build at once: the
-# thread count changes how sums are split, and so the last digits a page prints.
-PAGE_THREADS = 1
+# The reader's package pins the kernels and page threads (nnbook.kernels); the build's
+# processes start with them set, so even what runs before ``import nnbook`` uses them. AVX2
+# costs LeNet 19 % on an AVX-512 machine (21.9 against 18.4 s, scripts/bench_cnn.py with
+# --unpinned).
+PINNED_KERNELS = kernels.PINNED
+PAGE_THREADS = kernels.THREADS
 
 
 def ensure_pinned_kernels() -> None:
@@ -330,11 +326,14 @@ def chapter_title(path: Path) -> str:
 
 
 def built_chapters(lang: str) -> list[tuple[str, str]]:
-    """(file stem, title) of the chapters of ``lang`` that this build produced, in toc order."""
+    """(file stem, title) of the chapters of ``lang`` that this build produced, in toc order;
+    not the book's other pages (``run-it-yourself``: no number, no chapter)."""
     toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
     found = []
     for entry in toc.get("chapters", []):
         stem = entry["file"]
+        if not stem[:2].isdigit():
+            continue
         source = SOURCE / "book" / lang / f"{stem}.md"
         if source.is_file() and (BUILD / "html" / lang / f"{stem}.html").is_file():
             found.append((stem, chapter_title(source)))
@@ -444,7 +443,8 @@ def write_status_page() -> Path:
 
 def assemble() -> None:
     """What the site has besides the languages, from the languages built into ``BUILD/html``:
-    landing page, sitemap, robots.txt, status page, the reader's wheel, the execution report.
+    landing page, sitemap, robots.txt, status page, the reader's wheel, the execution report,
+    and the readers' notebooks as the deploy publishes them for Colab (``nnbook.site.launch``).
     A build does it last; the hosted CI, whose languages build in separate jobs, does it once
     their folders are together (``python -m nnbook assemble``)."""
     write_landing_page()
@@ -452,6 +452,7 @@ def assemble() -> None:
     meta.write_robots(BUILD / "html", site_url())
     write_status_page()
     wheel.build_wheel(BUILD / "html" / "dist")  # what the reader's notebooks install
+    launch.write_published(BUILD / "html", BUILD / launch.PUBLISHED)  # for Colab's branch
     execution_report.write_html(BUILD)
 
 
@@ -492,6 +493,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     started = time.perf_counter()
     try:  # a build for publishing needs the site's real address (html.baseurl)
         meta.check_base_url(site_url(), meta.publishing())
+        launch.check_repository(launch.repository(SOURCE / "_config.yml"), meta.publishing())
     except meta.SiteURLError as err:
         print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
         return 1
