@@ -45,8 +45,44 @@ def test_the_workflow_runs_the_local_commands_and_takes_languages_from_the_list(
     runs = "\n".join(step.get("run", "") for job in jobs.values() for step in job["steps"])
     for command in ("scripts/install.sh", "make test-fast", "python -m nnbook fingerprint",
                     "python -m nnbook train", "python -m nnbook build --lang",
-                    "python -m nnbook assemble", "make test-build test-browser test-reader"):
+                    "python -m nnbook assemble", "make test-build test-browser", "make test-reader",
+                    "python -m nnbook data fetch"):
         assert command in runs, command
     assert jobs["language"]["strategy"]["matrix"]["lang"] == (
         "${{ fromJSON(needs.networks.outputs.languages) }}")
     assert "da" not in jobs["language"]["strategy"]["matrix"]  # no list of its own
+
+
+def test_every_cache_is_keyed_by_the_fingerprint_of_what_it_holds():
+    # A key that misses what decides a cache's contents restores stale contents as an exact
+    # hit, which is then never saved again.
+    jobs = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]
+    needs = {"data": "outputs.data", "_build/results": "outputs.results",
+             "/.jupyter_cache": "outputs.pages"}  # a leading / : any language's folder
+    caches = [step for job in jobs.values() for step in job["steps"]
+              if step.get("uses", "").startswith("actions/cache")]
+    assert len(caches) >= 7
+    for step in caches:
+        paths = step["with"]["path"].split()
+        held = [k for k in needs
+                if any(p == k or (k.startswith("/") and p.endswith(k)) for p in paths)]
+        assert held, f"{step['name']}: holds none of {list(needs)}"
+        for kind in held:
+            assert needs[kind] in step["with"]["key"], (step["name"], step["with"]["key"])
+
+
+def test_the_networks_key_follows_what_is_trained_and_the_data(tmp_path, monkeypatch):
+    from nnbook.site import build
+
+    for part in ("code", "requirements.txt", "_toc.yml"):
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
+        copy(REPO / part, tmp_path / part)
+    monkeypatch.setattr(build, "REPO", tmp_path)
+    monkeypatch.setattr(build, "SOURCE", tmp_path)
+    before = build.fingerprints()
+    listing = tmp_path / "code" / "nnbook" / "site" / "pretrain.py"
+    listing.write_text(listing.read_text() + "\n# one more training\n")
+    after = build.fingerprints()
+    assert after["results"] != before["results"]
+    monkeypatch.setattr(build, "sources_fingerprint", lambda: "another set of sources")
+    assert build.fingerprints()["results"] != after["results"]

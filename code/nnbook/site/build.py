@@ -456,15 +456,27 @@ def assemble() -> None:
     execution_report.write_html(BUILD)
 
 
+def sources_fingerprint() -> str:
+    """A digest of every data set's public source and the digests it is verified by
+    (``nnbook.data.SOURCES``): what decides the contents of a fetched data folder."""
+    from nnbook.data import SOURCES
+
+    return hashlib.sha256(repr(sorted(SOURCES.items())).encode()).hexdigest()[:16]
+
+
 def fingerprints() -> dict[str, str]:
-    """Cache keys for the hosted CI, from what the build itself checks: ``results`` (what
-    trained networks depend on: the package, the pins; each entry's own key is finer) and
+    """Cache keys for the hosted CI, from what decides each cache's contents: ``data`` (the
+    sources), ``results`` (what trained networks depend on: the package, the list of what
+    is trained for which chapters, the data, the pins; each entry's own key is finer) and
     ``pages`` (what every page depends on besides its code: jupyter-cache's outer key)."""
     digest = hashlib.sha256()
-    for path in [*sorted((REPO / "code" / "nnbook").glob("*.py")), REPO / "requirements.txt"]:
+    trained = [REPO / "code" / "nnbook" / "site" / "pretrain.py", SOURCE / "_toc.yml"]
+    for path in [*sorted((REPO / "code" / "nnbook").glob("*.py")), *trained,
+                 REPO / "requirements.txt"]:
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(repr(sorted(PINNED_KERNELS.items())).encode())
-    return {"results": digest.hexdigest()[:16], "pages": inputs_fingerprint()[:16]}
+    data = sources_fingerprint()
+    digest.update(repr(sorted(PINNED_KERNELS.items())).encode() + data.encode())
+    return {"data": data, "results": digest.hexdigest()[:16], "pages": inputs_fingerprint()[:16]}
 
 
 def default_jobs() -> int:
