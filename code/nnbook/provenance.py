@@ -1,15 +1,17 @@
 """Where each data set and weights file comes from, and proof that the copy we read is it.
 
 Every data set and weights file has one :class:`Record` (in ``nnbook.data.SOURCES``): where
-it sits in the offline mirror, the URL it was first published at, the licence, and a sha256
-per file or a tree digest per folder. :func:`locate` finds it in the mirror and verifies it;
-where no mirror holds it, it downloads it from the original source and verifies that.
+it sits in a data folder, its public source at a pinned version, the licence, and a sha256
+per file or a tree digest per folder, both of the files *as used* (decompressed, unpacked),
+so the original host, a local mirror and a stand-in server are verified the same way.
+:func:`locate` finds a record in the data folders and verifies it; where none holds it, it
+fetches it from its source (:mod:`nnbook.fetch`) and verifies that.
 
-Verification is cheap on every load and thorough once: file sizes (and a folder's file count)
-are checked every time; the full sha256 is computed the first time a file is seen and then
-remembered in ``<build>/data/verified.json`` against the file's size and mtime, so a changed,
-truncated or swapped file is hashed (and rejected) again. Never a silent substitute: a file
-that is missing or differs raises an error that names the file and every place looked.
+Verification is cheap on every load and thorough once: file sizes (and a folder's file count
+and bytes) are checked every time; the full sha256 is computed the first time a file is seen
+and then remembered in ``<build>/data/verified.json`` against the file's size and mtime, so a
+changed, truncated or swapped file is hashed (and rejected) again. Never a silent substitute:
+a file that is missing or differs raises an error that names the file and its source.
 """
 
 from __future__ import annotations
@@ -17,17 +19,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-import urllib.request
-import zipfile
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 class DataMissing(FileNotFoundError):
-    """A data set is in no mirror and could not be downloaded; the message says where we looked."""
+    """A data set is in no data folder and was not fetched; the message says where we looked."""
 
 
 class DataCorrupt(ValueError):
@@ -36,15 +35,15 @@ class DataCorrupt(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """One data set or weights file: where it lives, where it came from, what it must hash to.
+    """One data set or weights file: where it lives, where it comes from, what it must hash to.
 
-    ``files`` maps paths relative to a mirror root to (bytes, sha256); ``trees`` maps folders
-    to (number of files, tree digest), the sha256 of the ``sha256sum`` listing of every file
-    in the folder (paths as ``./sub/name``, sorted bytewise), as in shared/data/README.md.
-    ``fetch`` says how a download works: ``"file"`` (``url`` is the file itself, for one
-    entry of ``files``), ``"zip"`` (an archive holding ``path``), ``"torchvision"`` (the
-    data set class's own download, which checks its own md5 sums; ``fetched`` is what it
-    creates) or ``""`` (no download).
+    ``files`` maps paths relative to a data folder to (bytes, sha256); ``trees`` maps folders
+    to (number of files, bytes, tree digest), the digest being the sha256 of the ``sha256sum``
+    listing of every file in the folder (paths as ``./sub/name``, sorted bytewise), as in
+    shared/data/README.md. ``fetch`` says what ``url`` is: ``"file"`` (the one entry of
+    ``files`` itself), ``"gz"`` (a folder of ``<name>.gz``, one per entry of ``files``) or
+    ``"zip"`` (an archive whose folders ``unpack`` maps to entries of ``trees``).
+    ``mirror_source`` says where shared/data's copy was taken from.
     """
 
     name: str
@@ -53,9 +52,27 @@ class Record:
     licence: str
     mirror_source: str = ""
     files: dict[str, tuple[int, str]] = field(default_factory=dict)
-    trees: dict[str, tuple[int, str]] = field(default_factory=dict)
+    trees: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     fetch: str = ""
-    fetched: str = ""
+    unpack: dict[str, str] = field(default_factory=dict)
+
+    def size(self) -> int:
+        """Bytes on disk as used (every file and every folder's files)."""
+        return sum(s for s, _ in self.files.values()) + sum(b for _, b, _ in self.trees.values())
+
+    def source(self) -> str:
+        """The URL fetched, with ``NNBOOK_SOURCES_BASE`` applied."""
+        return source_url(self.url)
+
+
+def source_url(url: str) -> str:
+    """``url`` with its scheme and host replaced by ``NNBOOK_SOURCES_BASE`` (a company mirror,
+    the tests' stand-in server) when that is set; the path stays."""
+    base = os.environ.get("NNBOOK_SOURCES_BASE", "").rstrip("/")
+    if not base:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    return base + urllib.parse.urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 # --- hashing -------------------------------------------------------------------------------
@@ -133,10 +150,19 @@ def _file_signature(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
+def move_verified(old: Path, new: Path) -> None:
+    """``os.replace(old, new)``, keeping what was remembered of ``old``'s verification: a
+    rename keeps sizes, mtimes and inodes, so the remembered digest still applies."""
+    known = _remembered().get(str(old.resolve()))
+    os.replace(old, new)
+    if known:
+        _remember(str(new.resolve()), known["signature"], known["sha256"])
+
+
 # --- verification ------------------------------------------------------------------------------
 def verify(record: Record, root: Path) -> None:
     """Check ``record``'s files and folders under ``root``; DataMissing/DataCorrupt otherwise."""
-    where = f"(in {root}; source: {record.url})"
+    where = f"(in {root}; source: {record.source()})"
     missing = [rel for rel in record.files if not (root / rel).is_file()]
     missing += [rel for rel in record.trees if not (root / rel).is_dir()]
     if missing:
@@ -147,6 +173,19 @@ def verify(record: Record, root: Path) -> None:
         if actual != size:
             raise DataCorrupt(f"{record.name}: file {path} has {actual:,} bytes, expected "
                               f"{size:,}{' (truncated)' if actual < size else ''} {where}")
+    trees = {rel: _tree_entries(root / rel) for rel in record.trees}
+    for rel, (count, size, _digest) in record.trees.items():
+        entries, folder = trees[rel], root / rel
+        if len(entries) < count:
+            raise DataMissing(f"{record.name} is incomplete: folder {folder} has "
+                              f"{len(entries):,} files, expected {count:,} {where}")
+        if len(entries) > count:
+            raise DataCorrupt(f"{record.name}: folder {folder} has {len(entries):,} files, "
+                              f"expected {count:,} {where}")
+        actual = sum(b for _, b, _ in entries)
+        if actual != size:
+            raise DataCorrupt(f"{record.name}: folder {folder} holds {actual:,} bytes, "
+                              f"expected {size:,} {where}")
     for rel, (_size, sha256) in record.files.items():
         path = root / rel
         got = _digest_once(str(path.resolve()), _file_signature(path),
@@ -154,15 +193,10 @@ def verify(record: Record, root: Path) -> None:
         if got != sha256:
             raise DataCorrupt(f"{record.name}: file {path} has sha256 {got}, expected "
                               f"{sha256}: the file is corrupt or not the published one {where}")
-    for rel, (count, digest) in record.trees.items():
+    for rel, (_count, _size, digest) in record.trees.items():
         folder = root / rel
-        entries = _tree_entries(folder)
-        if len(entries) != count:
-            raise DataCorrupt(f"{record.name}: folder {folder} has {len(entries):,} files, "
-                              f"expected {count:,} {where}")
-        signature = hashlib.sha256("\n".join(f"{r}:{b}:{m}" for r, b, m in entries).encode())
-        signature = signature.hexdigest()
-        got = _digest_once(str(folder.resolve()), signature,
+        signature = "\n".join(f"{r}:{b}:{m}" for r, b, m in trees[rel])
+        got = _digest_once(str(folder.resolve()), hashlib.sha256(signature.encode()).hexdigest(),
                            lambda f=folder: tree_digest(f))
         if got != digest:
             raise DataCorrupt(f"{record.name}: folder {folder} has tree digest {got}, expected "
@@ -170,10 +204,10 @@ def verify(record: Record, root: Path) -> None:
                               f"{where}")
 
 
-# --- finding and downloading ----------------------------------------------------------------------
+# --- finding and fetching ---------------------------------------------------------------------
 def download_root() -> Path:
     """Where downloads go: ``NNBOOK_DATA`` if set, else ``data/`` in the repository, else
-    (an installed nnbook) ``data/`` in the work folder."""
+    (an installed nnbook) ``data/downloads`` in the user's cache folder."""
     from nnbook.paths import REPO, in_repository, work_dir
 
     if os.environ.get("NNBOOK_DATA"):
@@ -186,91 +220,33 @@ def downloads_allowed(url: str) -> bool:
     if os.environ.get("NNBOOK_OFFLINE", "") not in ("", "0"):
         return False
     if "PYTEST_CURRENT_TEST" in os.environ:  # tests never reach the internet
-        host = urllib.request.urlparse(url).hostname or ""
+        host = urllib.parse.urlsplit(url).hostname or ""
         return host in ("127.0.0.1", "localhost")
     return True
 
 
-def download_file(url: str, target: Path, size: int | None = None, sha256: str | None = None,
-                  timeout: float = 60) -> Path:
-    """``url`` saved as ``target``, only if its size and sha256 match; never a partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    digest, written = hashlib.sha256(), 0
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-            while block := response.read(1 << 20):
-                out.write(block)
-                digest.update(block)
-                written += len(block)
-        if size is not None and written != size:
-            raise DataCorrupt(f"download {url}: {written:,} bytes, expected {size:,}; rejected")
-        if sha256 is not None and digest.hexdigest() != sha256:
-            raise DataCorrupt(f"download {url}: sha256 {digest.hexdigest()}, expected {sha256}; "
-                              "rejected")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
-
-
-def _fetch(record: Record, dest: Path) -> None:
-    """Download ``record`` from its original source into the mirror root ``dest``."""
-    if record.fetch == "file":
-        (rel, (size, sha256)), = record.files.items()
-        download_file(record.url, dest / rel, size, sha256)
-    elif record.fetch == "zip":
-        with tempfile.TemporaryDirectory(dir=dest, prefix=".download-") as tmp:
-            archive = download_file(record.url, Path(tmp) / "archive.zip")
-            with zipfile.ZipFile(archive) as zipped:
-                zipped.extractall(Path(tmp) / "x")
-            unpacked = next(Path(tmp, "x").rglob(Path(record.path).name), None)
-            if unpacked is None or not unpacked.is_dir():
-                raise DataCorrupt(f"download {record.url}: no folder {record.path} inside")
-            verify(record, unpacked.parent)  # before it takes the mirror's place
-            (dest / record.path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(unpacked), dest / record.path)
-    elif record.fetch == "torchvision":
-        from torchvision import datasets
-
-        cls = getattr(datasets, record.name.replace("-", ""))  # MNIST, CIFAR10
-        for train in (True, False):
-            cls(str(dest), train=train, download=True)
-    else:
-        raise DataMissing(f"{record.name} cannot be downloaded")
-
-
 def locate(record: Record, roots: list[Path], download: bool = True) -> Path:
-    """The first mirror root holding ``record.path``, verified; else a verified download.
+    """The first data folder holding ``record.path``, verified; else a verified download
+    into :func:`download_root`.
 
-    Raises DataMissing naming every place looked (and why a download did not happen) or
+    Raises DataMissing naming every place looked (and why nothing was fetched) or
     DataCorrupt naming the file that differs from its record.
     """
     for root in roots:
         if (root / record.path).exists():
             verify(record, root)
             return root
+    why = "not fetching (download=False)"
+    if download:
+        from nnbook.fetch import fetch
+
+        dest = download_root()
+        try:
+            fetch(record, dest)
+            return dest
+        except OSError as err:  # DataMissing (offline, a 404, no connection), a read-only disk
+            why = str(err)
     tried = "\n  ".join(str(root / record.path) for root in roots)
-    why = "no download for this data set"
-    if download and record.fetch:
-        if downloads_allowed(record.url):
-            dest = download_root()
-            try:
-                dest.mkdir(parents=True, exist_ok=True)
-                _fetch(record, dest)
-            except OSError as err:  # URLError, timeouts, a read-only disk
-                why = f"downloading {record.url} failed: {err}"
-            else:
-                if not record.fetched:  # else torchvision checked its own md5 sums
-                    try:
-                        verify(record, dest)
-                    except DataCorrupt:
-                        for rel in record.files:  # rejected: not left for the next build
-                            (dest / rel).unlink(missing_ok=True)
-                        raise
-                return dest
-        else:
-            why = f"offline (NNBOOK_OFFLINE or a test): not downloading {record.url}"
     raise DataMissing(f"{record.name}: {record.path} not found; looked for:\n  {tried}\n"
-                      f"{why}.\nSet NNBOOK_DATA to the folder that holds it "
-                      "(see shared/data/README.md).")
+                      f"{why}.\nFetch it with `python -m nnbook data fetch`, or set "
+                      "NNBOOK_DATA to a folder that holds it.")

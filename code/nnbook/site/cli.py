@@ -17,6 +17,9 @@
                                  site's tests must cover for the change since BASE
   new-language xx                add a language: its catalogs (Babel), book/xx/, the list
                                  in locales/languages.toml that everything reads
+  data fetch [DIR]               fetch every data set and weights file from its public
+                                 source into DIR (default: data/), verified
+  data list                      each data set's source, licence and size
 """
 
 from __future__ import annotations
@@ -53,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("base", help="the commit the change starts from")
     n = sub.add_parser("new-language", help="add a language: catalogs, book/<code>/, the list")
     n.add_argument("code", help="a language code Babel and Sphinx know, e.g. fi")
+    d = sub.add_parser("data", help="the data sets from their public sources (nnbook.fetch)")
+    d.add_argument("args", nargs=argparse.REMAINDER, help="fetch [DIR] | list")
     args = parser.parse_args(argv)
+    if args.command == "data":
+        from nnbook import fetch
+
+        return fetch.main(args.args)
     try:
         if args.command == "build":
             if args.publish:
