@@ -11,7 +11,8 @@ extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 - the theme's own words in the page's language: our catalog
   ``locales/<lang>/LC_MESSAGES/sphinx.po`` is put in front of Sphinx's and the themes'
   translations (templates, HTML writer, and the search page's JavaScript);
-- the executed notebook as ``.ipynb`` in the theme's download button;
+- the executed notebook as ``.ipynb`` in the theme's download button, and beside it a button
+  that opens the same notebook in Colab (``nnbook.site.launch``);
 - a Korean search language (particles stripped, Latin words Porter-stemmed), since
   Sphinx has none and "텐서를" must be found by "텐서";
 - package code in ``literalinclude`` without its English comments and docstrings;
@@ -40,7 +41,7 @@ from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
 from nnbook import i18n
-from nnbook.site import meta, notebooks, wheel
+from nnbook.site import launch, meta, notebooks
 from nnbook.site.build import LANGUAGE_NAMES
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -212,15 +213,16 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     # The download button offers the reader's notebook (nnbook.site.notebooks): the page's
     # numbers in its prose, no bookkeeping, a first cell that installs the published wheel.
     # (The theme shows the button only with a launch button configured; we set it ourselves.)
+    # A page whose only code is bookkeeping (hidden glue cells) offers none (nnbook.site.launch).
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
     if executed.is_file():
         cache = Path(app.env.mystnb_config.execution_cache_path)  # MyST-NB set it at start
         notebooks.fill_from_cache(executed, cache)
-        wheel_url = f"{site_url(app)}dist/{wheel.wheel_name()}"
-        target = notebooks.write_reader_notebook(
-            executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
-            wheel_url, Path(app.outdir) / "_sources", cache)
-        context["ipynb_source"] = target.name
+        if launch.offers_notebook(executed):
+            target = notebooks.write_reader_notebook(
+                executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
+                launch.wheel_url(site_url(app)), Path(app.outdir) / "_sources", cache)
+            context["ipynb_source"] = target.name
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -467,4 +469,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("nnbook.css")
     app.setup_extension("nnbook.site.katex")  # formulas typeset while building
     app.setup_extension("nnbook.site.meta")  # descriptions, noindex, titles
+    app.setup_extension("nnbook.site.launch")  # Open in Colab, the install commands
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

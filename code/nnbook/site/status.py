@@ -108,6 +108,15 @@ def chapters(book: Path = BOOK) -> list[str]:
     return sorted({name for name in found if CHAPTER_RE.match(name)})
 
 
+def pages(book: Path = BOOK) -> list[str]:
+    """Every translated page: the chapters, then the book's other pages (``run-it-yourself.md``,
+    on running the chapters), each with an origin like a chapter; not a language's front page
+    (``index.md``)."""
+    found = {p.name for lang in LANGS for p in (book / lang).glob("*.md")} - {"index.md"}
+    numbered = chapters(book)
+    return numbered + sorted(found - set(numbered))
+
+
 def origin_of(chapter: str, book: Path = BOOK) -> str | None:
     """The chapter's origin language: what its versions' front matter says (origin first)."""
     found = []
@@ -166,8 +175,8 @@ def chapter_parity(chapter: str, lang: str, book: Path = BOOK) -> list[str]:
 
 
 def parity_problems(book: Path = BOOK) -> list[str]:
-    """Every code-cell difference between the language versions of every chapter."""
-    return [msg for chapter in chapters(book) for lang in LANGS
+    """Every code-cell difference between the language versions of every page."""
+    return [msg for chapter in pages(book) for lang in LANGS
             for msg in chapter_parity(chapter, lang, book)]
 
 
@@ -217,8 +226,8 @@ def chapter_entry(chapter: str, lang: str, book: Path = BOOK) -> Entry:
 
 
 def entries(book: Path = BOOK) -> list[Entry]:
-    """The status of every chapter in every language."""
-    return [chapter_entry(chapter, lang, book) for chapter in chapters(book) for lang in LANGS]
+    """The status of every page (chapters and the others) in every language."""
+    return [chapter_entry(chapter, lang, book) for chapter in pages(book) for lang in LANGS]
 
 
 @dataclass(frozen=True)
@@ -273,7 +282,7 @@ def report(book: Path = BOOK) -> tuple[str, int]:
     """The status as text, and the exit code (1 when code cells differ; stale only warns)."""
     rows = entries(book)
     table = {chapter: [_cell(e) for e in rows if e.chapter == chapter]
-             for chapter in chapters(book)}
+             for chapter in pages(book)}
     width = max([30] + [len(c) + 2 for cells in table.values() for c in cells])  # columns apart
     lines = ["chapter".ljust(22) + "".join(lang.ljust(width) for lang in LANGS)]
     for chapter, cells in table.items():
@@ -327,7 +336,7 @@ def status_html(book: Path = BOOK, site: Path | None = None) -> str:
     esc = html.escape
     head = "".join(f'<th scope="col" lang="{lang}">{esc(lang)}</th>' for lang in LANGS)
     body = []
-    for chapter in chapters(book):
+    for chapter in pages(book):
         tds = []
         for e in (e for e in rows if e.chapter == chapter):
             state = ("missing" if not e.present else "origin" if e.is_origin
