@@ -80,6 +80,18 @@ def test_page_has_its_language_and_all_its_images(lang, page):
     assert 'class="pasted-text"></span>' not in text, f"{path}: an empty glued value"
 
 
+@pytest.mark.parametrize(("lang", "page"), [(lang, "index") for lang in i18n.LANGUAGES] + PAGES)
+def test_the_footer_names_both_licences_in_the_pages_language(lang, page):
+    text = html_page(lang, page).read_text(encoding="utf-8")
+    footer = re.search(r'<p class="nnbook-licence">(.*?)</p>', text, re.S)
+    assert footer, f"{lang}/{page}.html: no licence in the footer"
+    links = dict(re.findall(r'<a href="([^"]+)" rel="license">([^<]+)</a>', footer.group(1)))
+    code = links.get("https://opensource.org/license/mit", "")
+    text = links.get("https://creativecommons.org/licenses/by/4.0/", "")
+    assert "MIT" in code and code != "Code: MIT licence", (lang, page, links)  # translated
+    assert "CC BY 4.0" in text and text != "Text and figures: CC BY 4.0", (lang, page, links)
+
+
 def test_every_figure_of_chapter_1_is_on_the_page():
     for lang in i18n.LANGUAGES:
         nb = executed_notebook(lang, "01-tensors")

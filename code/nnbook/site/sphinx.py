@@ -16,6 +16,7 @@ extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 - a Korean search language (particles stripped, Latin words Porter-stemmed), since
   Sphinx has none and "텐서를" must be found by "텐서";
 - package code in ``literalinclude`` without its English comments and docstrings;
+- the licences in every page's footer (``templates/nnbook-licence.html``);
 - each cell's printed text as one output per stream, joined exactly as printed, on the page
   and in the downloadable notebook alike (``merge_streams``, in place of MyST-NB's merge).
 """
@@ -257,6 +258,14 @@ def configure(app: Sphinx, config: Any) -> None:
     if "nnbook-languages.html" not in header_end:
         header_end = ["nnbook-languages.html", *header_end]
     options["article_header_end"] = header_end
+    footer = options.get("footer_content_items",
+                         "author.html, copyright.html, last-updated.html, extra-footer.html")
+    if isinstance(footer, str):
+        footer = [x.strip() for x in footer.split(",") if x.strip()]
+    if "nnbook-licence.html" not in footer:  # the licences, after the copyright
+        at = footer.index("copyright.html") + 1 if "copyright.html" in footer else len(footer)
+        footer = [*footer[:at], "nnbook-licence.html", *footer[at:]]
+    options["footer_content_items"] = footer
     # Without a default mode pydata's script logs "Got invalid theme mode" on every page.
     config.html_context = {"default_mode": "auto", **(config.html_context or {})}
     config.html_theme_options = options
