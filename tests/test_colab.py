@@ -124,7 +124,8 @@ def test_the_workflow_writes_the_branch_the_buttons_open_from_the_folder_assembl
     deploy = jobs["deploy"]["steps"]
     downloads = [s for s in deploy if "download-artifact" in s.get("uses", "")]
     assert [s["with"]["name"] for s in downloads] == [name]
-    pushes = [s for s in deploy if re.search(r"\bpush\b.*HEAD:refs/heads/\$BRANCH", s.get("run", ""))]
+    pushes = [s for s in deploy
+              if re.search(r"\bpush\b.*HEAD:refs/heads/\$BRANCH", s.get("run", ""))]
     assert len(pushes) == 1 and pushes[0]["env"]["BRANCH"] == launch.BRANCH
     assert pushes[0]["working-directory"] == downloads[0]["with"]["path"]
     # the branch is written before the pages that link to it go live
@@ -213,8 +214,8 @@ def test_the_colab_button_opens_the_pages_own_download(lang, chapter):
     assert downloads == [f"_sources/{notebooks.file_name(lang, chapter)}"], downloads
     download = BUILD / "html" / lang / downloads[0]
     repo = launch.repository()
-    if repo:
-        assert colab_links(text) == [
+    if repo:  # the button in the header, and the same address in the download menu (phones)
+        assert colab_links(text) == 2 * [
             f"https://colab.research.google.com/github/{repo}/blob/{launch.BRANCH}/"
             f"{lang}/nnbook-{lang}-{chapter}.ipynb"]
     else:  # a preview: no repository, no button
