@@ -47,6 +47,7 @@ ENGLISH_CHROME = [
     "previous page", "next page", "Link to this heading", "On this page", "Download this page",
     "Download source file", "Download notebook file", "Print to PDF", "Fullscreen mode",
     "Version warning", "Copy to clipboard", "Contents", "By nnbook", "Copyright",
+    "Open in Colab",
 ]
 
 pytestmark = pytest.mark.browser
