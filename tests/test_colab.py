@@ -252,3 +252,22 @@ def test_the_running_page_is_no_numbered_chapter():
     """Tests and the reader's stage take numbered toc entries for chapters with a notebook."""
     assert all(not re.match(r"\d\d-", stem) for stem in OTHERS)
     assert Path(SOURCE / "book" / "da" / "run-it-yourself.md").is_file()
+
+
+def test_installing_the_wheel_where_pytorch_is_installed_installs_nnbook_only(tmp_path):
+    """As in Colab: this environment already has a PyTorch in the ranges (the book's pins), and
+    pip, asked for the wheel alone (the install cell), would install nnbook and nothing else."""
+    import subprocess
+    import sys
+
+    from nnbook.site.wheel import build_wheel
+
+    wheel = build_wheel(tmp_path / "dist")
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "-q",
+         "--report", str(report), str(wheel)],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    installs = json.loads(report.read_text(encoding="utf-8"))["install"]
+    assert [item["metadata"]["name"] for item in installs] == ["nnbook"]
