@@ -1,11 +1,14 @@
-"""A broken page must fail the build loudly: language, page and cell named (build stage)."""
+"""A broken page must fail the build loudly: language, page and cell named; and what a
+translator, the configuration or a cell writes never runs in the browser (build stage)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,86 @@ def test_languages_built_side_by_side_still_name_a_failing_cell(tmp_path):
     for lang in ("da", "sv"):
         assert (tmp_path / "_build" / "html" / lang / "01-broken.html").exists()
     assert not (tmp_path / "_build" / "html" / "nl" / "01-broken.html").exists()
+
+
+# --- nothing a translator, the configuration or a cell writes runs in the reader's browser ---
+
+HOSTILE = "<script>alert(1)</script>\" onmouseover=\"alert(2)"
+HOSTILE_CELL = """from IPython.display import HTML, Javascript, Markdown, display
+from myst_nb import glue
+display(HTML('<script>alert("html")</script><b onmouseover="alert(3)">b</b>'))
+display(Javascript('alert("javascript")'))
+display(Markdown('<script>alert("markdown")</script>'))
+display({"text/html": '<img src=x onerror="alert(4)">', "text/plain": "plain"}, raw=True)
+glue("hostile", HTML('<script>alert("glue")</script>'), display=False)
+print('printed <script>alert("print")</script>')"""
+
+
+class Scripts(HTMLParser):
+    """What would run: the text of each script element and each on...= attribute's value."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.code: list[str] = []
+        self._in_script = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self._in_script = tag == "script"
+        self.code += [value or "" for name, value in attrs if name.startswith("on")]
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.code.append(data)
+
+
+def test_a_catalog_with_markup_stops_the_build_before_any_page(tmp_path):
+    make_book(tmp_path, "1 + 1")
+    locales = tmp_path / "locales"
+    shutil.copytree(REPO / "locales", locales)
+    po = locales / "nl" / "LC_MESSAGES" / "sphinx.po"
+    text = po.read_text(encoding="utf-8")
+    for word in ("Terug naar boven", "Zoeken", "Taal", "Code: MIT-licentie"):
+        assert f'msgstr "{word}"' in text, word
+        text = text.replace(f'msgstr "{word}"', 'msgstr "{}"'.format(HOSTILE.replace('"', '\\"')))
+    po.write_text(text, encoding="utf-8")
+    env = dict(os.environ, NNBOOK_SOURCE=str(tmp_path), NNBOOK_BUILD=str(tmp_path / "_build"),
+               NNBOOK_LOCALES=str(locales))
+    result = subprocess.run([sys.executable, "-m", "nnbook", "build", "--lang", "nl"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1
+    assert re.search(rf"{re.escape(str(po))}:\d+: '<' in ", result.stderr), result.stderr
+    assert not list((tmp_path / "_build").glob("**/*.html"))
+
+
+def test_a_hostile_address_stops_the_build_before_any_page(tmp_path):
+    make_book(tmp_path, "1 + 1")
+    env = dict(os.environ, NNBOOK_SOURCE=str(tmp_path), NNBOOK_BUILD=str(tmp_path / "_build"),
+               NNBOOK_BASEURL='https://x.example/"><script>alert(1)</script>')
+    result = subprocess.run([sys.executable, "-m", "nnbook", "build", "--lang", "nl"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1 and "not a plain http(s) URL" in result.stderr
+    assert not list((tmp_path / "_build").glob("**/*.html"))
+
+
+def test_hostile_configuration_and_outputs_reach_the_page_as_text_only(tmp_path):
+    """An author and copyright with markup, and a cell that displays HTML, JavaScript and
+    Markdown, glues HTML and prints a tag: the page holds them as text, nothing runs."""
+    make_book(tmp_path, HOSTILE_CELL)
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text(encoding="utf-8"))
+    config.update(author=HOSTILE, copyright=HOSTILE)
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    page = tmp_path / "book" / "nl" / "01-broken.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nGelijmd: {glue}`hostile`\n",
+                    encoding="utf-8")
+    result = run_build(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (tmp_path / "_build" / "html" / "nl" / "01-broken.html").read_text(encoding="utf-8")
+    assert not [code for code in Scripts(html).code if "alert" in code]
+    assert "printed &lt;script&gt;" in html  # the printed text, as text
+    assert html.count("&lt;IPython.core.display.") >= 3  # HTML, JavaScript, Markdown, glue
+    as_text = "&lt;script&gt;alert(1)&lt;/script&gt;&#34; onmouseover=&#34;alert(2)"
+    assert html.count(as_text) >= 2, "the author and the copyright, as text"

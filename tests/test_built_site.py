@@ -80,6 +80,20 @@ def test_page_has_its_language_and_all_its_images(lang, page):
     assert 'class="pasted-text"></span>' not in text, f"{path}: an empty glued value"
 
 
+@pytest.mark.parametrize(("lang", "page"), PAGES)
+def test_every_displayed_output_has_a_type_the_page_shows(lang, page):
+    """Pages show outputs as text, PNG or JPEG only (nnbook.site.outputs): nothing the book
+    displays is dropped for it (glue's records are MyST-NB's, not the page's)."""
+    from nnbook.site.outputs import SHOWN
+
+    cells = [c for c in executed_notebook(lang, page)["cells"] if c["cell_type"] == "code"]
+    for number, cell in enumerate(cells, 1):
+        for out in cell.get("outputs", []):
+            data = set(out.get("data", {}))
+            if data and not all(m.startswith("application/papermill.record/") for m in data):
+                assert data & set(SHOWN), f"book/{lang}/{page}.md, code cell {number}: {data}"
+
+
 @pytest.mark.parametrize(("lang", "page"), [(lang, "index") for lang in i18n.LANGUAGES] + PAGES)
 def test_the_footer_names_both_licences_in_the_pages_language(lang, page):
     text = html_page(lang, page).read_text(encoding="utf-8")

@@ -22,3 +22,10 @@ def test_catalogs_hold_every_string_of_the_code():
         assert not missing, (
             f"{i18n.po_path(lang)} lacks {missing}: run `python -m nnbook catalogs update`"
         )
+
+
+def test_no_translation_or_language_name_holds_markup():
+    """The theme prints the theme's words and the book's title unescaped, and a quote could
+    end a JavaScript string: such characters are refused, file:line (nnbook.site.catalogs)."""
+    found = catalogs.markup_problems()
+    assert not found, catalogs.MARKUP_HINT + "\n" + "\n".join(found)

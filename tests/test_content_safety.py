@@ -1,8 +1,17 @@
-"""No contribution may put raw HTML or script in front of readers.
+"""Pages hold no raw HTML or script: a lint of what contributors type, not a security boundary.
 
-Chapters and translations are Markdown and code; a raw HTML block, a ``<script>``, a
-``javascript:`` link, an ``on...=`` event handler, a ``{raw}`` directive or a code cell that
-emits HTML/JavaScript (``IPython.display.HTML``, ``%%html``) is rejected with file:line.
+What it guards: book/**/*.md stays Markdown and code. A raw HTML block or tag, a
+``<script>``, a ``javascript:`` link, an ``on...=`` handler, a ``{raw}`` directive or raw cell,
+or a code cell that displays HTML/JavaScript in the usual ways (``IPython.display.HTML``,
+``%%html``, ``_repr_html_``) is rejected with file:line, so a review reads prose and code.
+
+What it does not guard: it matches patterns, and the build executes every code cell, which
+can do what the build can (display through a name the patterns miss, write files under
+_build/html, use the network). A pull request's pages are untrusted code: build them where
+that is harmless (no secrets, read-only tokens). What keeps a page inert is enforced while
+building: outputs reach it as text, PNG or JPEG only (nnbook.site.outputs), translations
+and language names hold no markup and templates escape (nnbook.site.catalogs, templates/);
+tests/test_page_safety.py shows both.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ EVERYWHERE = [
     (re.compile(r"<\s*/?\s*script\b", re.I), "a <script> tag"),
     (re.compile(r"javascript\s*:", re.I), "a javascript: URL"),
     (re.compile(r"\bvbscript\s*:|\bdata\s*:\s*text/html", re.I), "a script-bearing URL"),
-    (re.compile(r"\{raw\}", re.I), "a {raw} directive or role"),
+    (re.compile(r"\{raw(-cell)?\}", re.I), "a {raw} directive, role or raw cell"),
     (re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I), "an on...= event handler"),
     (re.compile(r"<\s*(iframe|object|embed|style|link|meta|form|base)\b", re.I),
      "an embedding HTML tag"),
@@ -101,6 +110,7 @@ print("<b> in a string in code is text, not HTML")
     '<img src="x.png" onerror="alert(1)">',
     "```{raw} html\n<b>x</b>\n```",
     "Inline {raw}`html <b>x</b>` role",
+    "```{raw-cell}\n---\nformat: text/html\n---\n<b>x</b>\n```",
     "<!-- a comment hiding <script> -->",
     "<iframe src='https://evil.example'></iframe>",
     "```{code-cell} ipython3\nfrom IPython.display import HTML\nHTML('<b>x</b>')\n```",

@@ -401,7 +401,7 @@ def write_sitemap() -> Path:
     """_build/html/sitemap.xml: every built page, each with its other-language versions
     (``xhtml:link rel="alternate" hreflang``) and its x-default (``meta.x_default``: the
     landing page for the indexes, which lists the same alternates, else the origin's)."""
-    base = site_url()
+    base = html.escape(site_url())  # in XML: the address checked, and escaped all the same
     pages: dict[str, list[str]] = {}  # page stem -> languages that have it
     for lang in LANGUAGE_NAMES:
         folder = BUILD / "html" / lang

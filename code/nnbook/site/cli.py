@@ -6,7 +6,7 @@
                                  address: give html.baseurl in _config.yml or NNBOOK_BASEURL
   train [--chapter NN-slug]      train what the chapters load (build does it first)
   catalogs update                extract strings from code/ and update every .po
-  catalogs check                 list untranslated and fuzzy entries (file:line)
+  catalogs check                 list untranslated and fuzzy entries and markup (file:line)
   catalogs compile               check and compile every catalog
   status                         per chapter and language: present, code parity, stale
                                  against the origin (which sections); catalog completeness
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(path)
         else:
             todo = [p for lang in i18n.LANGUAGES for p in i18n.problems(lang)]
+            todo += catalogs.markup_problems()
             for problem in todo:
                 print(problem)
             print(f"{len(todo)} entries to translate or review")

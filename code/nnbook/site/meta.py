@@ -31,6 +31,9 @@ PLACEHOLDER_HOST = "nnbook.example.org"  # _config.yml's html.baseurl until a de
 DESCRIPTION_LIMIT = 160  # characters; what search results show of a description
 NOINDEX_PAGES = ("search", "genindex", "py-modindex")
 NOINDEX = '<meta name="robots" content="noindex">'
+# A plain http(s) address: host, port, path of letters, digits and ._~%/- (what a project
+# page's URL is made of); nothing a page, the sitemap or the install cell's shell would read.
+PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~%/-]*)?")
 
 
 class SiteURLError(ValueError):
@@ -52,8 +55,12 @@ def publishing() -> bool:
 
 
 def check_base_url(url: str, publish: bool) -> None:
-    """A build for publishing needs the real address: an absolute http(s) URL of a host
-    other than the placeholder. A preview may use the placeholder."""
+    """The address is a plain http(s) URL (``PLAIN_URL``); a build for publishing needs the
+    real one, a host other than the placeholder. A preview may use the placeholder."""
+    if not PLAIN_URL.fullmatch(url):
+        raise SiteURLError(f"the site's address {url!r} is not a plain http(s) URL (letters, "
+                           "digits and ._~%/- in its path): set html.baseurl in _config.yml "
+                           "or NNBOOK_BASEURL")
     if not publish:
         return
     parts = urlparse(url)
@@ -255,8 +262,9 @@ def landing_head(site: str, langs: list[str], titles: list[str], names: list[str
     names), canonical link, and hreflang links: absolute, one per language index,
     x-default itself; the language indexes list the same set, so every link is answered."""
     description = shorten(" · ".join(titles) + " (" + ", ".join(names) + ")", 300)
+    site = html.escape(site)
     links = [meta_description(description), f'<link rel="canonical" href="{site}">']
     links += [f'<link rel="alternate" hreflang="{lang}" href="{site}{lang}/index.html">'
-              for lang in langs]
+              for lang in map(html.escape, langs)]
     links.append(f'<link rel="alternate" hreflang="x-default" href="{site}">')
     return "\n".join(links)

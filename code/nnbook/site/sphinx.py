@@ -16,7 +16,9 @@ extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 - a Korean search language (particles stripped, Latin words Porter-stemmed), since
   Sphinx has none and "텐서를" must be found by "텐서";
 - package code in ``literalinclude`` without its English comments and docstrings;
-- the licences in every page's footer (``templates/nnbook-licence.html``);
+- the licences in every page's footer (``templates/nnbook-licence.html``), and the theme's
+  words escaped in our templates; a ``sphinx.po`` translation with markup stops the build;
+- executed outputs on the page as text, PNG or JPEG only (``nnbook.site.outputs``);
 - each cell's printed text as one output per stream, joined exactly as printed, on the page
   and in the downloadable notebook alike (``merge_streams``, in place of MyST-NB's merge).
 """
@@ -24,6 +26,7 @@ extra_extensions: [nnbook.site.sphinx]``), adds to every page:
 from __future__ import annotations
 
 import gettext
+import html
 import io
 import json
 import re
@@ -36,13 +39,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from docutils import nodes
 from docutils.parsers.rst import directives
+from markupsafe import escape
 from sphinx.application import Sphinx
 from sphinx.directives.code import LiteralInclude
 from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
 
 from nnbook import i18n
-from nnbook.site import launch, meta, notebooks
+from nnbook.site import catalogs, launch, meta, notebooks
 from nnbook.site.build import LANGUAGE_NAMES
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -59,10 +63,14 @@ def theme_catalog_path(lang: str) -> Path:
 
 
 def theme_translations(lang: str) -> gettext.GNUTranslations | None:
-    """sphinx.po of ``lang`` compiled in memory (fuzzy and empty entries left out)."""
+    """sphinx.po of ``lang`` compiled in memory (fuzzy and empty entries left out); a
+    translation with markup stops the build (the theme puts these words in pages unescaped)."""
     path = theme_catalog_path(lang)
     if not path.is_file():
         return None
+    found = catalogs.markup_in_catalog(path)
+    if found:
+        raise i18n.TranslationError(catalogs.MARKUP_HINT + "\n" + "\n".join(found))
     catalog = i18n.read_catalog(path, lang)
     buf = io.BytesIO()
     write_mo(buf, catalog)  # write_mo skips fuzzy entries
@@ -189,16 +197,15 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
     up = "../" * (pagename.count("/") + 1)
     context["nnbook_languages"] = languages
     context["nnbook_landing"] = f"{up}index.html"
-    context["theme_search_bar_text"] = translate("Search this book...")
+    # escaped once here: the theme puts it into an attribute as it is
+    context["theme_search_bar_text"] = escape(translate("Search this book..."))
     if app.config.nnbook_site_url and pagename not in ("search", "genindex"):
-        links = [
-            f'<link rel="alternate" hreflang="{item["code"]}" href="{item["url"]}" />'
-            for item in languages
-            if item["exists"]
-        ]
+        link = '<link rel="alternate" hreflang="{}" href="{}" />'
+        links = [link.format(html.escape(item["code"]), html.escape(item["url"]))
+                 for item in languages if item["exists"]]
         default = meta.x_default(Path(app.srcdir).parent, pagename, site_url(app))
         if default:  # the landing page for the indexes, the origin's version for a chapter
-            links.append(f'<link rel="alternate" hreflang="x-default" href="{default}" />')
+            links.append(link.format("x-default", html.escape(default)))
         context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(links) + "\n"
     # sphinx-thebe adds its config script once per read phase: two `const THEBE_JS_URL`
     # declarations are a JavaScript error on every page. Keep each script once.
@@ -478,5 +485,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("nnbook.css")
     app.setup_extension("nnbook.site.katex")  # formulas typeset while building
     app.setup_extension("nnbook.site.meta")  # descriptions, noindex, titles
+    app.setup_extension("nnbook.site.outputs")  # outputs as text, PNG or JPEG only
     app.setup_extension("nnbook.site.launch")  # Open in Colab, the install commands
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
