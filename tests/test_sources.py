@@ -13,12 +13,7 @@ on the build machine, ``data/`` after ``python -m nnbook data fetch`` elsewhere.
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import http.server
-import threading
 import zipfile
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +23,8 @@ import torch
 
 from nnbook import data, fetch, provenance
 from nnbook.provenance import DataCorrupt, DataMissing
+from nnbook.site import standin
+from nnbook.site.standin import hosted, serving
 
 
 def mirror_root(key: str) -> Path:
@@ -39,56 +36,12 @@ def mirror_root(key: str) -> Path:
                     "first: these tests compare its sources with that copy")
 
 
-def hosted(record: provenance.Record) -> Path:
-    """Where the public host keeps ``record``: its URL's path."""
-    return Path(urlsplit(record.url).path.lstrip("/"))
-
-
-def zip_folders(target: Path, record: provenance.Record, root: Path) -> None:
-    """``record``'s folders under ``root`` as the archive it is published as (stored)."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
-        for inside, rel in record.unpack.items():
-            for path in sorted((root / rel).rglob("*")):
-                if path.is_file():
-                    archive.write(path, f"{inside}/{path.relative_to(root / rel).as_posix()}")
-        top = next(iter(record.unpack)).split("/")[0]
-        if top not in record.unpack:  # a repository's archive holds more than the data
-            archive.writestr(f"{top}/README.md", "not part of the data\n")
-
-
 @pytest.fixture(scope="session")
 def public(tmp_path_factory) -> Path:
     """The public hosts' files, built once from the mirror: ``www/<path of each URL>``."""
-    www = tmp_path_factory.mktemp("www")
-    for key, record in data.SOURCES.items():
-        root, target = mirror_root(key), www / hosted(record)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if record.fetch == "file":
-            (rel,) = record.files
-            target.symlink_to(root / rel)
-        elif record.fetch == "gz":
-            target.mkdir(exist_ok=True)
-            for rel in record.files:
-                blob = gzip.compress((root / rel).read_bytes(), compresslevel=1)
-                (target / f"{Path(rel).name}.gz").write_bytes(blob)
-        else:
-            zip_folders(target, record, root)
-    return www
-
-
-@contextlib.contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 serving ``folder``; yields its base URL."""
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    for key in data.SOURCES:
+        mirror_root(key)  # a clear failure if a data set is in no data folder
+    return standin.publish(tmp_path_factory.mktemp("www"))
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@
   data fetch [DIR]               fetch every data set and weights file from its public
                                  source into DIR (default: data/), verified
   data list                      each data set's source, licence and size
+  standin [--port N] [--www DIR] the data's public hosts stood in for on 127.0.0.1, made
+                                 from the data folders (for NNBOOK_SOURCES_BASE)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from nnbook import i18n
 from nnbook.site import build, catalogs, languages
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     sc.add_argument("base", help="the commit the change starts from")
     n = sub.add_parser("new-language", help="add a language: catalogs, book/<code>/, the list")
     n.add_argument("code", help="a language code Babel and Sphinx know, e.g. fi")
+    st = sub.add_parser("standin", help="the data's public hosts, served from the data folders")
+    st.add_argument("--port", type=int, default=0)
+    st.add_argument("--www", type=Path, default=None, help="where their files are laid out")
     d = sub.add_parser("data", help="the data sets from their public sources (nnbook.fetch)")
     d.add_argument("args", nargs=argparse.REMAINDER, help="fetch [DIR] | list")
     args = parser.parse_args(argv)
@@ -91,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"NNBOOK_TEST_READER={int(reader)}")
             print(f"NNBOOK_TEST_MACHINERY={int(machinery)}")
             return 0
+        if args.command == "standin":
+            import tempfile
+
+            from nnbook.site import standin
+
+            with tempfile.TemporaryDirectory(prefix="nnbook-standin-") as tmp:
+                return standin.main(args.www or Path(tmp), args.port)
         if args.command == "new-language":
             for path in languages.new_language(args.code, build.SOURCE / "book",
                                                i18n.locales_dir()):
