@@ -59,10 +59,8 @@ def repository(config: Path | None = None) -> str:
     ``nnbook: repository`` in _config.yml; ``""`` when neither names one."""
     if os.environ.get("NNBOOK_REPOSITORY", "").strip():
         return normalise(os.environ["NNBOOK_REPOSITORY"])
-    if config is None:
-        from nnbook.site.build import SOURCE
-
-        config = SOURCE / "_config.yml"
+    if config is None:  # the book's sources, as the build finds them (NNBOOK_SOURCE)
+        config = Path(os.environ.get("NNBOOK_SOURCE", i18n.REPO)) / "_config.yml"
     settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
     return normalise(str((settings.get("nnbook") or {}).get("repository") or ""))
 
