@@ -37,3 +37,68 @@ def test_the_page_offers_its_readers_notebook(lang, chapter):
     assert not re.search(r"\{glue|\{literalinclude\}|remove-cell", text)
     assert "glue(" not in text
     assert not any("remove-cell" in c.get("metadata", {}).get("tags", []) for c in notebook.cells)
+
+
+# What a reader's notebook must never show in its prose: a Python escape, a role or directive
+# left unrendered (MyST-NB's glue, any {role}`...`), a placeholder.
+RAW = re.compile(r"\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\{glue|\{[a-z][\w:-]*\}`|\{\{|<no value>")
+BREAK = "\x00"  # where a formula stood: the page shows it typeset, so its text differs
+
+
+# Sphinx's smart quotes turn " and ' into the language's quotes, -- into a dash and ... into an
+# ellipsis on the page; Jupyter shows them as typed.
+TYPOGRAPHY = re.compile(r"[\"'“”„‘’‚«»‹›–—…]|\.\.\.|--")
+
+
+def letters(text: str) -> str:
+    """Text without whitespace (the page and Jupyter space inline markup differently) and
+    without the marks smart quotes change."""
+    return TYPOGRAPHY.sub("", "".join(text.split()))
+
+
+def page_prose(path) -> str:
+    """The article's text as a reader sees it, without the headings' link marks."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    article = soup.find("article")
+    for junk in article.select("a.headerlink, .katex-mathml, script, style"):
+        junk.decompose()
+    return letters(article.get_text(" "))
+
+
+def notebook_prose(markdown: str) -> list[str]:
+    """One markdown cell's text as Jupyter renders it (CommonMark, tables, $-math), in the
+    pieces between its formulas."""
+    from bs4 import BeautifulSoup
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    html = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin).render(markdown)
+    soup = BeautifulSoup(html, "html.parser")
+    for math in soup.select(".math"):
+        math.replace_with(BREAK)
+    return [p for p in (letters(t) for t in soup.get_text(" ").split(BREAK)) if p]
+
+
+@pytest.mark.parametrize(("lang", "chapter"), CASES, ids=[f"{a}-{b}" for a, b in CASES])
+def test_the_notebooks_prose_is_the_pages_text(lang, chapter):
+    """Every markdown cell of the reader's notebook reads as the page does: no escapes or
+    placeholders, and its text (formulas aside) found on the page, in order."""
+    notebook = nbformat.read(BUILD / "html" / lang / "_sources" / file_name(lang, chapter),
+                             as_version=4)
+    page = page_prose(BUILD / "html" / lang / f"{chapter}.html")
+    cells = [c.source for c in notebook.cells[2:] if c.cell_type == "markdown"]
+    assert cells, "the notebook has no prose"
+    raw = [m.group(0) for text in cells for m in [RAW.search(text)] if m]
+    assert not raw, f"markup or escapes in the notebook's prose: {raw[:5]}"
+    at, missing = 0, []
+    for text in cells:
+        for piece in notebook_prose(text):
+            found = page.find(piece, at)
+            if found < 0:
+                missing.append(piece[:160])
+            else:
+                at = found + len(piece)
+    assert not missing, f"{len(missing)} piece(s) of the notebook's prose not on the page " \
+                        f"(in order): {missing[:3]}"
