@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nnbook import i18n
@@ -91,3 +93,29 @@ def test_update_keeps_translations_and_adds_new_strings(scratch_locales):
     assert after.get("Loss during training").string == "학습 중 손실"  # kept
     assert after.get("A string that left the code") is None
     assert {str(m.id) for m in catalogs.extract() if m.id} <= {str(m.id) for m in after if m.id}
+
+
+def test_a_catalog_restored_with_an_old_date_is_compiled_again(scratch_locales):
+    po = scratch_locales / "da" / "LC_MESSAGES" / "nnbook.po"
+    i18n.activate("da")
+    stamp = po.stat()
+    text = po.read_text(encoding="utf-8").replace('msgstr "myre"', 'msgstr "myren"')
+    po.write_text(text, encoding="utf-8")
+    os.utime(po, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # as `cp -p` or a CI cache
+    i18n.activate("da")
+    assert i18n._("ant") == "myren"
+
+
+def test_two_catalog_folders_do_not_share_a_compiled_file(scratch_locales, monkeypatch):
+    theirs = i18n.mo_path("da")
+    monkeypatch.delenv("NNBOOK_LOCALES")
+    assert i18n.mo_path("da") == theirs  # the same text, the same compiled file
+    po = scratch_locales / "da" / "LC_MESSAGES" / "nnbook.po"
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    monkeypatch.setenv("NNBOOK_LOCALES", str(scratch_locales))
+    assert i18n.mo_path("da") != theirs
+
+
+def test_an_empty_locales_variable_means_unset(monkeypatch):
+    monkeypatch.setenv("NNBOOK_LOCALES", "")
+    assert i18n.locales_dir() == i18n.REPO / "locales"

@@ -75,7 +75,7 @@ def test_the_rest_run_in_worker_processes_and_failures_surface(monkeypatch):
 def test_a_warm_build_skips_training_only_while_the_cache_is_unchanged(tmp_path, monkeypatch):
     from nnbook.site import build
 
-    monkeypatch.setattr(build, "BUILD", tmp_path)
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
     (tmp_path / "results").mkdir()
     entry = tmp_path / "results" / "lenet-mnist-0123.pt"
     entry.write_bytes(b"weights")

@@ -179,7 +179,7 @@ def test_the_deployers_address_reaches_every_languages_configuration(tmp_path, m
 
     from nnbook.site import build
 
-    monkeypatch.setattr(build, "BUILD", tmp_path)
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
     monkeypatch.setenv("NNBOOK_BASEURL", "https://books.example.net/nn/")
     config = yaml.safe_load(build.language_config("ko").read_text(encoding="utf-8"))
     assert config["html"]["baseurl"] == "https://books.example.net/nn/"

@@ -78,7 +78,7 @@ def test_the_networks_key_follows_what_is_trained_and_the_data(tmp_path, monkeyp
         copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
         copy(REPO / part, tmp_path / part)
     monkeypatch.setattr(build, "REPO", tmp_path)
-    monkeypatch.setattr(build, "SOURCE", tmp_path)
+    monkeypatch.setenv("NNBOOK_SOURCE", str(tmp_path))
     before = build.fingerprints()
     listing = tmp_path / "code" / "nnbook" / "site" / "pretrain.py"
     listing.write_text(listing.read_text() + "\n# one more training\n")

@@ -10,8 +10,10 @@ Extracting and updating the catalogs is the site's business (``nnbook.site.catal
 from __future__ import annotations
 
 import gettext
+import hashlib
 import io
 import os
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,14 @@ from babel.numbers import format_decimal, format_percent
 from nnbook import paths
 from nnbook.paths import REPO
 
+PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
+
 
 def _language_list() -> dict[str, dict[str, str]]:
     """locales/languages.toml (shipped in the wheel as nnbook/locales/languages.toml): the one
     list of the book's languages, in order."""
-    folders = [Path(os.environ["NNBOOK_LOCALES"])] if os.environ.get("NNBOOK_LOCALES") else []
-    for folder in [*folders, REPO / "locales", Path(__file__).resolve().parent / "locales"]:
+    folders = [paths.from_env("NNBOOK_LOCALES"), REPO / "locales", PACKAGED_LOCALES]
+    for folder in filter(None, folders):
         if (folder / "languages.toml").is_file():
             with (folder / "languages.toml").open("rb") as f:
                 return tomllib.load(f)
@@ -47,18 +51,11 @@ class TranslationError(RuntimeError):
     """A catalog is broken, or lacks a translation the code asked for."""
 
 
-PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
-
-
 def locales_dir() -> Path:
     """Where the catalogs live: ``NNBOOK_LOCALES``, else the repository's ``locales/``,
     else the copy installed inside the package (``pip install`` ships it as nnbook/locales)."""
-    if "NNBOOK_LOCALES" in os.environ:
-        path = Path(os.environ["NNBOOK_LOCALES"])
-    elif paths.in_repository():
-        path = REPO / "locales"
-    else:
-        path = PACKAGED_LOCALES
+    path = paths.from_env("NNBOOK_LOCALES") or (
+        REPO / "locales" if paths.in_repository() else PACKAGED_LOCALES)
     if not path.is_dir():
         raise TranslationError(f"no catalogs: folder {path} does not exist (set NNBOOK_LOCALES)")
     return path
@@ -121,11 +118,11 @@ _active: dict = {"lang": None, "messages": {}, "path": None}
 
 
 def _messages(lang: str) -> dict[str, str]:
-    """A language's compiled catalog as a dict (compiled first if the .po is newer)."""
+    """A language's compiled catalog as a dict (compiled first when its .po changed)."""
     if lang not in LANGUAGES:
         raise TranslationError(f"unknown language {lang!r}; the book has {sorted(LANGUAGES)}")
     mo = mo_path(lang)
-    if not mo.exists() or mo.stat().st_mtime < po_path(lang).stat().st_mtime:
+    if not mo.exists():
         compile_language(lang)
     with mo.open("rb") as f:
         return {k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k}
@@ -190,8 +187,14 @@ def percent(fraction: float, digits: int = 1) -> str:
 # --- compiled catalogs -------------------------------------------------------------
 
 def mo_path(lang: str) -> Path:
-    """Compiled catalogs go under the work folder (never committed; ``paths.work_dir``)."""
-    return paths.work_dir() / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    """Compiled catalogs go under the work folder (never committed; ``paths.work_dir``),
+    named by their .po's content: a .po restored with an old date, or another catalog folder
+    (``NNBOOK_LOCALES``), never reads a compiled file made from other text."""
+    po = po_path(lang)
+    if not po.is_file():
+        raise TranslationError(f"{po}: catalog missing")
+    digest = hashlib.sha256(po.read_bytes()).hexdigest()[:16]
+    return paths.work_dir() / "locales" / lang / "LC_MESSAGES" / f"{DOMAIN}-{digest}.mo"
 
 
 def compile_language(lang: str) -> Path:
@@ -204,7 +207,8 @@ def compile_language(lang: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     write_mo(buf, catalog)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # pages of 4 languages compile at once
+    # pages of 4 languages compile at once, and the build's threads too
+    tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(buf.getvalue())
     os.replace(tmp, target)
     return target

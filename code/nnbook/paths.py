@@ -1,5 +1,10 @@
 """Where nnbook finds the repository and keeps what it computes (data caches, trained
-networks, compiled catalogs): the same rules from a clone and from the reader's wheel."""
+networks, compiled catalogs): the same rules from a clone and from the reader's wheel.
+
+Every folder is read from the environment when it is asked for, never at import, and a
+variable set to the empty string counts as unset everywhere (``NNBOOK_BUILD=`` does not
+build into the current folder).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,12 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def from_env(name: str) -> Path | None:
+    """The folder the environment variable ``name`` names (absolute), or None if unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return Path(value).resolve() if value else None
 
 
 def in_repository() -> bool:
@@ -17,9 +28,15 @@ def in_repository() -> bool:
 def work_dir() -> Path:
     """``NNBOOK_BUILD``, else the repository's ``_build/``, else (an installed nnbook, e.g. in
     a reader's notebook) the user's cache folder: never inside site-packages."""
-    if os.environ.get("NNBOOK_BUILD"):
-        return Path(os.environ["NNBOOK_BUILD"])
+    if chosen := from_env("NNBOOK_BUILD"):
+        return chosen
     if in_repository():
         return REPO / "_build"
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "nnbook"
+
+
+def source_dir() -> Path:
+    """The book the site builds: ``NNBOOK_SOURCE`` (a folder with book/, _toc.yml and
+    _config.yml; the tests build small broken books this way), else the repository."""
+    return from_env("NNBOOK_SOURCE") or REPO

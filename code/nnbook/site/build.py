@@ -22,17 +22,25 @@ from pathlib import Path
 
 import yaml
 
-from nnbook import i18n, kernels
+from nnbook import i18n, kernels, paths
 from nnbook.i18n import N_, _
+from nnbook.paths import source_dir, work_dir
 from nnbook.site import catalogs, launch, meta, wheel
 from nnbook.site import report as execution_report
 
-REPO = i18n.REPO
-# NNBOOK_SOURCE: another folder with book/, _toc.yml and _config.yml (the tests build
-# small broken books this way); the package and catalogs stay those of REPO.
-SOURCE = Path(os.environ.get("NNBOOK_SOURCE", REPO)).resolve()
-# NNBOOK_BUILD moves the whole build (caches included), e.g. for two builds side by side.
-BUILD = Path(os.environ.get("NNBOOK_BUILD", REPO / "_build")).resolve()
+# The package and catalogs are always those of REPO. The book built (NNBOOK_SOURCE) and
+# the build's folder (NNBOOK_BUILD, caches included, e.g. two builds side by side) are read
+# when used (nnbook.paths: source_dir, work_dir); BUILD and SOURCE name them for the tests.
+REPO = paths.REPO
+
+
+def __getattr__(name: str) -> Path:
+    """``BUILD`` and ``SOURCE``: the folders as the environment names them now."""
+    if name == "BUILD":
+        return work_dir()
+    if name == "SOURCE":
+        return source_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # The book's name and each language's own name for itself (shown on the landing page).
 LANGUAGE_NAMES = i18n.LANGUAGE_NAMES  # locales/languages.toml
@@ -55,13 +63,13 @@ def language_config(lang: str) -> Path:
     Runs in worker threads (languages side by side): it translates with ``i18n.translate``,
     never by switching the process-wide active language.
     """
-    config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((source_dir() / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = i18n.translate(lang, TITLE)
     config.setdefault("html", {})["baseurl"] = site_url()  # NNBOOK_BASEURL wins
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = lang
-    sphinx["nnbook_repository"] = launch.repository(SOURCE / "_config.yml")  # Colab buttons
-    path = BUILD / "config" / f"{lang}.yml"
+    sphinx["nnbook_repository"] = launch.repository(source_dir() / "_config.yml")  # Colab buttons
+    path = work_dir() / "config" / f"{lang}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -69,7 +77,7 @@ def language_config(lang: str) -> Path:
 
 def output_dir(lang: str) -> Path:
     """Where jupyter-book works for one language (its cache and doctrees stay there)."""
-    return BUILD / "lang" / lang
+    return work_dir() / "lang" / lang
 
 
 def failure_report(lang: str) -> str:
@@ -87,19 +95,19 @@ def table_of_contents(lang: str, chapters: list[str] | None) -> Path:
     """_toc.yml, or a copy reduced to the named chapters (a quick preview) and to those the
     language has (a new language builds the chapters translated so far; status names the
     rest missing)."""
-    toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((source_dir() / "_toc.yml").read_text(encoding="utf-8"))
     known = [entry["file"] for entry in toc["chapters"]]
     unknown = [c for c in chapters or [] if c not in known]
     if unknown:
         raise BuildError(f"_toc.yml has no chapter {unknown}; it has {known}")
-    present = [c for c in known if (SOURCE / "book" / lang / f"{c}.md").is_file()]
+    present = [c for c in known if (source_dir() / "book" / lang / f"{c}.md").is_file()]
     wanted = [c for c in present if not chapters or c in chapters]
     if wanted == known:
-        return SOURCE / "_toc.yml"
+        return source_dir() / "_toc.yml"
     if not wanted:
         raise BuildError(f"book/{lang}/ has none of the chapters {chapters or known}")
     toc["chapters"] = [entry for entry in toc["chapters"] if entry["file"] in wanted]
-    path = BUILD / "config" / f"_toc-{lang}.yml"
+    path = work_dir() / "config" / f"_toc-{lang}.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     return path
@@ -145,7 +153,7 @@ def kernel_profile() -> Path:
     the language that trained. Python-level ``print``s and warnings still reach the page.
     The kernel's own log shows errors only.
     """
-    directory = BUILD / "ipython"
+    directory = work_dir() / "ipython"
     config = directory / "profile_default" / "ipython_kernel_config.py"
     text = ("# written by nnbook.site.build\n"
             "c.IPKernelApp.capture_fd_output = False\n"
@@ -153,8 +161,12 @@ def kernel_profile() -> Path:
             # a build); its own errors still show.
             "c.IPKernelApp.log_level = 'ERROR'\n")
     config.parent.mkdir(parents=True, exist_ok=True)
-    if not config.exists() or config.read_text() != text:  # languages side by side read it
-        config.write_text(text)
+    if not config.exists() or config.read_text() != text:
+        # Kernels of the languages side by side read it while it is written: they see the old
+        # file or the new one, never an empty one (which would capture fd output again).
+        tmp = config.with_name(f".{config.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(text)
+        os.replace(tmp, config)
     return directory
 
 
@@ -168,9 +180,12 @@ PAGE_THREADS = kernels.THREADS
 
 def ensure_pinned_kernels() -> None:
     """Restart this script with ``PINNED_KERNELS`` set, unless it is: a benchmark must train
-    as the build does (they are read when torch loads, so the process must start with them)."""
+    as the build does (they are read when torch loads, so the process must start with them).
+    The command line is restarted as it was given (``sys.orig_argv``): ``python -m nnbook``
+    again, not its ``__main__.py`` run as a script (whose folder would shadow top-level modules)."""
     if any(os.environ.get(k) != v for k, v in PINNED_KERNELS.items()):
-        os.execve(sys.executable, [sys.executable, *sys.argv], dict(os.environ) | PINNED_KERNELS)
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]],
+                  dict(os.environ) | PINNED_KERNELS)
 
 
 def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, str]:
@@ -181,7 +196,7 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
     step up to 13x slower then. The trainer runs alone; there spinning is faster (LeNet 23 s
     against 38 s in scripts/bench_cnn.py), and its worker processes use one thread.
     """
-    env = dict(os.environ, NNBOOK_BUILD=str(BUILD), PYTHONHASHSEED="0") | PINNED_KERNELS
+    env = dict(os.environ, NNBOOK_BUILD=str(work_dir()), PYTHONHASHSEED="0") | PINNED_KERNELS
     if shared:
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if threads:
@@ -191,7 +206,7 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
 
 def _results_state(trainings: list[str]) -> str:
     """What the results cache holds for these trainings: the inputs and every entry file."""
-    folder = BUILD / "results"
+    folder = work_dir() / "results"
     files = sorted(folder.glob("*.pt")) + sorted(folder.glob("*.json"))
     entries = [f"{f.name} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files]
     # The device the trainer will use (CUDA-trained entries have other keys): after a GPU
@@ -211,16 +226,16 @@ def pretrain(chapters: list[str] | None, langs: list[str] | None = None) -> floa
     """
     start = time.perf_counter()
     stems = chapters or [e["file"] for e in
-                         yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
+                         yaml.safe_load((source_dir() / "_toc.yml").read_text(encoding="utf-8"))
                          .get("chapters", [])
-                         if any((SOURCE / "book" / lang / f"{e['file']}.md").is_file()
+                         if any((source_dir() / "book" / lang / f"{e['file']}.md").is_file()
                                 for lang in langs or i18n.LANGUAGES)]
     from nnbook.site import pretrain as networks
 
     labels = [t.label() for t in networks.trainings(stems)]
     if not labels:
         return 0.0
-    stamp = BUILD / "results" / "pretrained.sha256"
+    stamp = work_dir() / "results" / "pretrained.sha256"
     if stamp.exists() and stamp.read_text() == _results_state(labels):
         print(f"[nnbook] networks: all {len(labels)} that these chapters load are trained",
               flush=True)
@@ -274,7 +289,7 @@ def build_language(lang: str, chapters: list[str] | None = None,
     # inputs, renderer, pages and toc: then a page Sphinx does not re-read passed last time, and a
     # failed or killed build (no pass recorded) makes the next one re-read everything.
     passed = out / "passed.sha256"
-    state = hashlib.sha256(f"{fingerprint}\n{renderer_fingerprint()}\n{SOURCE}\n"
+    state = hashlib.sha256(f"{fingerprint}\n{renderer_fingerprint()}\n{source_dir()}\n"
                            f"{toc.read_text()}".encode()).hexdigest()
     reread_all = not passed.exists() or passed.read_text() != state
     passed.unlink(missing_ok=True)
@@ -285,7 +300,8 @@ def build_language(lang: str, chapters: list[str] | None = None,
     # something it does not list fails (nnbook.site.pretrain says where to add it).
     env = kernel_env(threads) | {"IPYTHONDIR": str(kernel_profile()), "NNBOOK_CACHED_ONLY": "1"}
     command = [
-        str(Path(sys.executable).with_name("jupyter-book")), "build", str(SOURCE / "book" / lang),
+        str(Path(sys.executable).with_name("jupyter-book")), "build",
+        str(source_dir() / "book" / lang),
         "--config", str(config), "--toc", str(toc),
         "--path-output", str(out),
         # --all re-reads every page, so a page that failed last time cannot pass unread
@@ -300,8 +316,8 @@ def build_language(lang: str, chapters: list[str] | None = None,
     report = failure_report(lang)
     stems = [entry["file"] for entry in yaml.safe_load(toc.read_text()).get("chapters", [])]
     rows = execution_report.page_rows(
-        cache, {s: SOURCE / "book" / lang / f"{s}.md" for s in stems}, before)
-    execution_report.write_language(BUILD, lang, rows, time.perf_counter() - start,
+        cache, {s: source_dir() / "book" / lang / f"{s}.md" for s in stems}, before)
+    execution_report.write_language(work_dir(), lang, rows, time.perf_counter() - start,
                                     ok=returncode == 0 and not report)
     if returncode != 0 or report:
         raise BuildError(
@@ -310,7 +326,7 @@ def build_language(lang: str, chapters: list[str] | None = None,
         )
     marker.write_text(fingerprint)
     passed.write_text(state)
-    target = BUILD / "html" / lang
+    target = work_dir() / "html" / lang
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(out / "_build" / "html", target)
@@ -328,14 +344,14 @@ def chapter_title(path: Path) -> str:
 def built_chapters(lang: str) -> list[tuple[str, str]]:
     """(file stem, title) of the chapters of ``lang`` that this build produced, in toc order;
     not the book's other pages (``run-it-yourself``: no number, no chapter)."""
-    toc = yaml.safe_load((SOURCE / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load((source_dir() / "_toc.yml").read_text(encoding="utf-8"))
     found = []
     for entry in toc.get("chapters", []):
         stem = entry["file"]
         if not stem[:2].isdigit():
             continue
-        source = SOURCE / "book" / lang / f"{stem}.md"
-        if source.is_file() and (BUILD / "html" / lang / f"{stem}.html").is_file():
+        source = source_dir() / "book" / lang / f"{stem}.md"
+        if source.is_file() and (work_dir() / "html" / lang / f"{stem}.html").is_file():
             found.append((stem, chapter_title(source)))
     return found
 
@@ -370,7 +386,7 @@ def write_landing_page() -> Path:
         report_word = _("Execution times")  # the link to execution-report.html
         report_words.append(f'<span lang="{lang}">{esc(report_word)}</span>')
         titles[lang] = book_title()
-    page = (SOURCE / "book" / "landing.html").read_text(encoding="utf-8")
+    page = (source_dir() / "book" / "landing.html").read_text(encoding="utf-8")
     page = page.replace("<!-- LANGUAGES -->", "\n".join(cards))
     page = page.replace("<!-- STATUS --></a>", "<!-- STATUS --></a> · "
                         '<a href="execution-report.html"><!-- REPORT --></a>')
@@ -378,11 +394,11 @@ def write_landing_page() -> Path:
     page = page.replace("<!-- REPORT -->", " · ".join(report_words))
     page = page.replace("<!-- TITLES-TEXT -->", esc(" · ".join(titles.values())))
     page = page.replace("<!-- HEAD -->", meta.landing_head(
-        site_url(), [lang for lang in LANGUAGE_NAMES if (BUILD / "html" / lang / "index.html")
+        site_url(), [lang for lang in LANGUAGE_NAMES if (work_dir() / "html" / lang / "index.html")
                      .is_file()], list(titles.values()), list(LANGUAGE_NAMES.values())))
     page = page.replace("<!-- TITLES -->", " · ".join(
         f'<span lang="{lang}">{esc(title)}</span>' for lang, title in titles.items()))
-    path = BUILD / "html" / "index.html"
+    path = work_dir() / "html" / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     icon = Path(__file__).with_name("static") / "nnbook-favicon.svg"
@@ -393,7 +409,7 @@ def write_landing_page() -> Path:
 def site_url() -> str:
     """The published root URL, ending in '/': ``NNBOOK_BASEURL``, else ``html: baseurl`` in
     _config.yml (a placeholder there: a build for publishing refuses it, ``nnbook.site.meta``)."""
-    config = yaml.safe_load((SOURCE / "_config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((source_dir() / "_config.yml").read_text(encoding="utf-8"))
     return meta.base_url((config.get("html") or {}).get("baseurl"))
 
 
@@ -404,7 +420,7 @@ def write_sitemap() -> Path:
     base = html.escape(site_url())  # in XML: the address checked, and escaped all the same
     pages: dict[str, list[str]] = {}  # page stem -> languages that have it
     for lang in LANGUAGE_NAMES:
-        folder = BUILD / "html" / lang
+        folder = work_dir() / "html" / lang
         for page in sorted(folder.glob("*.html")) if folder.is_dir() else []:
             if page.stem not in ("search", "genindex", "py-modindex"):
                 pages.setdefault(page.stem, []).append(lang)
@@ -412,7 +428,7 @@ def write_sitemap() -> Path:
     for stem, langs in pages.items():
         link = '\n    <xhtml:link rel="alternate" hreflang="{}" href="{}"/>'
         alternates = "".join(link.format(o, f"{base}{o}/{stem}.html") for o in langs)
-        default = meta.x_default(SOURCE / "book", stem, base)
+        default = meta.x_default(source_dir() / "book", stem, base)
         alternates += link.format("x-default", default) if default else ""
         if stem == "index":  # the landing page: the x-default of the language indexes
             urls.insert(0, f"  <url>\n    <loc>{base}</loc>{alternates}\n  </url>")
@@ -425,7 +441,7 @@ def write_sitemap() -> Path:
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"\n'
         '        xmlns:xhtml="http://www.w3.org/1999/xhtml">\n' + "\n".join(urls) + "\n</urlset>\n"
     )
-    path = BUILD / "html" / "sitemap.xml"
+    path = work_dir() / "html" / "sitemap.xml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -435,9 +451,10 @@ def write_status_page() -> Path:
     """_build/html/status.html: the translation status (as ``python -m nnbook status``)."""
     from nnbook.site import status
 
-    path = BUILD / "html" / "status.html"
+    site = work_dir() / "html"
+    path = site / "status.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(status.status_html(SOURCE / "book", BUILD / "html"), encoding="utf-8")
+    path.write_text(status.status_html(source_dir() / "book", site), encoding="utf-8")
     return path
 
 
@@ -447,13 +464,14 @@ def assemble() -> None:
     and the readers' notebooks as the deploy publishes them for Colab (``nnbook.site.launch``).
     A build does it last; the hosted CI, whose languages build in separate jobs, does it once
     their folders are together (``python -m nnbook assemble``)."""
+    build = work_dir()
     write_landing_page()
     write_sitemap()
-    meta.write_robots(BUILD / "html", site_url())
+    meta.write_robots(build / "html", site_url())
     write_status_page()
-    wheel.build_wheel(BUILD / "html" / "dist")  # what the reader's notebooks install
-    launch.write_published(BUILD / "html", BUILD / launch.PUBLISHED)  # for Colab's branch
-    execution_report.write_html(BUILD)
+    wheel.build_wheel(build / "html" / "dist")  # what the reader's notebooks install
+    launch.write_published(build / "html", build / launch.PUBLISHED)  # for Colab's branch
+    execution_report.write_html(build)
 
 
 def sources_fingerprint() -> str:
@@ -470,7 +488,7 @@ def fingerprints() -> dict[str, str]:
     is trained for which chapters, the data, the pins; each entry's own key is finer) and
     ``pages`` (what every page depends on besides its code: jupyter-cache's outer key)."""
     digest = hashlib.sha256()
-    trained = [REPO / "code" / "nnbook" / "site" / "pretrain.py", SOURCE / "_toc.yml"]
+    trained = [REPO / "code" / "nnbook" / "site" / "pretrain.py", source_dir() / "_toc.yml"]
     for path in [*sorted((REPO / "code" / "nnbook").glob("*.py")), *trained,
                  REPO / "requirements.txt"]:
         digest.update(path.name.encode() + path.read_bytes())
@@ -505,7 +523,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
     started = time.perf_counter()
     try:  # a build for publishing needs the site's real address (html.baseurl)
         meta.check_base_url(site_url(), meta.publishing())
-        launch.check_repository(launch.repository(SOURCE / "_config.yml"), meta.publishing())
+        launch.check_repository(launch.repository(source_dir() / "_config.yml"), meta.publishing())
     except meta.SiteURLError as err:
         print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
         return 1
@@ -537,8 +555,8 @@ def build(langs: list[str], chapters: list[str] | None = None,
     assemble()
     print(f"[nnbook] networks trained (or found in the cache) in {trained:.1f} s")
     for lang, seconds in sorted(times.items(), key=lambda item: langs.index(item[0])):
-        print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {BUILD / 'html' / lang}/")
-    for saved in execution_report.load(BUILD):
+        print(f"[nnbook] {lang}: built in {seconds:.1f} s -> {work_dir() / 'html' / lang}/")
+    for saved in execution_report.load(work_dir()):
         if saved["lang"] in langs:
             print(f"[nnbook] {execution_report.summary(saved)}")
     print(f"[nnbook] whole build: {time.perf_counter() - started:.1f} s")

@@ -26,7 +26,7 @@ from typing import Any
 
 from docutils import nodes
 
-from nnbook.i18n import REPO
+from nnbook.paths import REPO
 
 KATEX_VERSION = "0.19.1"  # the same pin in scripts/install.sh (tests/test_katex.py checks it)
 KATEX = REPO / ".tools" / "katex" / "node_modules" / "katex"

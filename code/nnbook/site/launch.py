@@ -29,6 +29,7 @@ import yaml
 from docutils import nodes
 
 from nnbook import i18n
+from nnbook.paths import source_dir
 from nnbook.site import meta, wheel
 from nnbook.site.notebooks import file_name
 
@@ -60,7 +61,7 @@ def repository(config: Path | None = None) -> str:
     if os.environ.get("NNBOOK_REPOSITORY", "").strip():
         return normalise(os.environ["NNBOOK_REPOSITORY"])
     if config is None:  # the book's sources, as the build finds them (NNBOOK_SOURCE)
-        config = Path(os.environ.get("NNBOOK_SOURCE", i18n.REPO)) / "_config.yml"
+        config = source_dir() / "_config.yml"
     settings = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
     return normalise(str((settings.get("nnbook") or {}).get("repository") or ""))
 

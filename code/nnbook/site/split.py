@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from nnbook.i18n import REPO
+from nnbook.paths import REPO
 
 # What the workflow's caches hold (paths under _build/), per job.
 NETWORK_CACHES = ("results", "data")

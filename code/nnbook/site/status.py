@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import html
 import io
-import os
 import re
 import tokenize
 from dataclasses import dataclass
@@ -26,15 +25,20 @@ from pathlib import Path
 import yaml
 
 from nnbook import i18n
+from nnbook.paths import source_dir
 from nnbook.site import sections
 
-# the book build.SOURCE names (NNBOOK_SOURCE: a scratch copy in the tests)
-BOOK = Path(os.environ.get("NNBOOK_SOURCE", i18n.REPO)).resolve() / "book"
 LANGS = list(i18n.LANGUAGES)
 CHAPTER_RE = re.compile(r"^\d\d-[\w-]+\.md$")
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{code-cell\}")
 _LANG_ALTERNATIVES = "|".join(LANGS)
 SETUP_RE = re.compile(r"""nnbook\.setup\(\s*(["'])(?:""" + _LANG_ALTERNATIVES + r")\1")
+
+
+def book_dir() -> Path:
+    """The book whose status is asked for: ``book/`` of the source (``NNBOOK_SOURCE``, read
+    now: a scratch copy in the tests), as ``nnbook.site.build`` builds it."""
+    return source_dir() / "book"
 
 
 def sha12(path: Path) -> str:
@@ -102,13 +106,13 @@ def code_cells(path: Path) -> list[str]:
     return [normalise(cell) for cell in raw_code_cells(path)]
 
 
-def chapters(book: Path = BOOK) -> list[str]:
+def chapters(book: Path) -> list[str]:
     """Chapter file names (``01-tensors.md``...) found in any language folder."""
     found = (p.name for lang in LANGS for p in (book / lang).glob("*.md"))
     return sorted({name for name in found if CHAPTER_RE.match(name)})
 
 
-def pages(book: Path = BOOK) -> list[str]:
+def pages(book: Path) -> list[str]:
     """Every translated page: the chapters, then the book's other pages (``run-it-yourself.md``,
     on running the chapters), each with an origin like a chapter; not a language's front page
     (``index.md``)."""
@@ -117,7 +121,7 @@ def pages(book: Path = BOOK) -> list[str]:
     return numbered + sorted(found - set(numbered))
 
 
-def origin_of(chapter: str, book: Path = BOOK) -> str | None:
+def origin_of(chapter: str, book: Path) -> str | None:
     """The chapter's origin language: what its versions' front matter says (origin first)."""
     found = []
     for lang in LANGS:
@@ -142,7 +146,7 @@ def _first_difference(a: str, b: str) -> str:
     return "whitespace"
 
 
-def chapter_parity(chapter: str, lang: str, book: Path = BOOK) -> list[str]:
+def chapter_parity(chapter: str, lang: str, book: Path) -> list[str]:
     """Where ``book/<lang>/<chapter>`` differs in code from the chapter's reference version.
 
     The reference is the origin language's file (or, lacking it, the first language that
@@ -174,7 +178,7 @@ def chapter_parity(chapter: str, lang: str, book: Path = BOOK) -> list[str]:
     return problems
 
 
-def parity_problems(book: Path = BOOK) -> list[str]:
+def parity_problems(book: Path) -> list[str]:
     """Every code-cell difference between the language versions of every page."""
     return [msg for chapter in pages(book) for lang in LANGS
             for msg in chapter_parity(chapter, lang, book)]
@@ -198,7 +202,7 @@ class Entry:
         return self.lang == self.origin
 
 
-def chapter_entry(chapter: str, lang: str, book: Path = BOOK) -> Entry:
+def chapter_entry(chapter: str, lang: str, book: Path) -> Entry:
     """Present? code parity? stale against the origin? for one chapter and language."""
     path = book / lang / chapter
     origin = origin_of(chapter, book)
@@ -225,7 +229,7 @@ def chapter_entry(chapter: str, lang: str, book: Path = BOOK) -> Entry:
     return Entry(chapter, lang, True, origin, parity, False, "up to date")
 
 
-def entries(book: Path = BOOK) -> list[Entry]:
+def entries(book: Path) -> list[Entry]:
     """The status of every page (chapters and the others) in every language."""
     return [chapter_entry(chapter, lang, book) for chapter in pages(book) for lang in LANGS]
 
@@ -278,8 +282,9 @@ def _cell(entry: Entry) -> str:
     return "; ".join(parts)
 
 
-def report(book: Path = BOOK) -> tuple[str, int]:
+def report(book: Path | None = None) -> tuple[str, int]:
     """The status as text, and the exit code (1 when code cells differ; stale only warns)."""
+    book = book or book_dir()
     rows = entries(book)
     table = {chapter: [_cell(e) for e in rows if e.chapter == chapter]
              for chapter in pages(book)}
@@ -329,9 +334,10 @@ def stale_sections(entry: Entry) -> list[str]:
     return lines
 
 
-def status_html(book: Path = BOOK, site: Path | None = None) -> str:
+def status_html(book: Path | None = None, site: Path | None = None) -> str:
     """A static page with the same table (written by the build as ``status.html``);
     chapters built into ``site`` are linked."""
+    book = book or book_dir()
     rows = entries(book)
     esc = html.escape
     head = "".join(f'<th scope="col" lang="{lang}">{esc(lang)}</th>' for lang in LANGS)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from nnbook.i18n import REPO
+from nnbook.paths import REPO
 
 PACKAGING = ("pyproject.toml", "README.md", "LICENSE")
 
