@@ -217,6 +217,12 @@ def test_evaluate_every_records_points_with_training_time():
     assert seconds == sorted(seconds) and seconds[0] == 0
 
 
+def toy_model() -> nn.Module:
+    """The same untrained model each time (its initial weights are part of the key)."""
+    torch.manual_seed(0)
+    return nn.Linear(2, 2)
+
+
 def test_results_cache_trains_once_and_keeps_the_training_time(tmp_path, monkeypatch):
     monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
     calls = []
@@ -230,16 +236,16 @@ def test_results_cache_trains_once_and_keeps_the_training_time(tmp_path, monkeyp
         return History(epochs=[{"epoch": 1, "loss": 0.1}], train_seconds=12.5)
 
     dev = torch.device("cpu")
-    first, h1 = results.trained("t", nn.Linear(2, 2), train, {"seed": 0}, device=dev)
-    second, h2 = results.trained("t", nn.Linear(2, 2), train, {"seed": 0}, device=dev)
+    first, h1 = results.trained("t", toy_model(), train, {"seed": 0}, device=dev)
+    second, h2 = results.trained("t", toy_model(), train, {"seed": 0}, device=dev)
     assert len(calls) == 1 and h2.from_cache and not h1.from_cache
     assert h2.train_seconds == 12.5 and torch.equal(second.weight, first.weight)
-    results.trained("t", nn.Linear(2, 2), train, {"seed": 1}, device=dev)
+    results.trained("t", toy_model(), train, {"seed": 1}, device=dev)
     assert len(calls) == 2  # another key: trained again
     monkeypatch.setenv("NNBOOK_CACHED_ONLY", "1")
-    results.trained("t", nn.Linear(2, 2), train, {"seed": 1}, device=dev)  # cached: fine
+    results.trained("t", toy_model(), train, {"seed": 1}, device=dev)  # cached: fine
     with pytest.raises(LookupError, match=r"no trained 't'.*NNBOOK_CACHED_ONLY"):
-        results.trained("t", nn.Linear(2, 2), train, {"seed": 2}, device=dev)
+        results.trained("t", toy_model(), train, {"seed": 2}, device=dev)
     assert len(calls) == 2
 
 

@@ -55,6 +55,49 @@ def test_asking_for_missing_cuda_is_an_error(monkeypatch):
         nnbook.device()
 
 
+@pytest.fixture(autouse=True)
+def restore_cuda_settings(monkeypatch):
+    """Put back what ``deterministic_cuda`` changes process-wide (``seed`` on a GPU host),
+    for the tests after this one."""
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    flags = [(torch.backends.cudnn, "benchmark"), (torch.backends.cudnn, "deterministic"),
+             (torch.backends.cudnn, "allow_tf32"), (torch.backends.cuda.matmul, "allow_tf32")]
+    saved = [getattr(owner, name) for owner, name in flags]
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    yield
+    for (owner, name), value in zip(flags, saved, strict=True):
+        setattr(owner, name, value)
+    torch.use_deterministic_algorithms(deterministic)
+
+
+@pytest.fixture(autouse=True)
+def restore_language():
+    """The language active before the test, active again after it."""
+    saved = dict(nnbook.i18n._active)
+    yield
+    nnbook.i18n._active.update(saved)
+
+
+def test_seed_on_the_cpu_leaves_the_process_wide_gpu_settings_alone(monkeypatch):
+    # A host with a GPU, the book on the CPU: the reader's own CUDA code keeps its defaults.
+    _cuda(monkeypatch, True)
+    monkeypatch.setenv("NNBOOK_DEVICE", "cpu")
+    torch.use_deterministic_algorithms(False)
+    nnbook.seed(0)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+def test_seed_on_cuda_asks_for_deterministic_kernels_in_full_float32(monkeypatch):
+    _cuda(monkeypatch, True)
+    monkeypatch.delenv("NNBOOK_DEVICE", raising=False)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+    nnbook.seed(0)
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
+    assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+
+
 def test_seed_makes_draws_repeat():
     nnbook.seed(3)
     a = torch.randn(5)

@@ -16,8 +16,8 @@ from nnbook import generative, models, results, transfer, zoo
 HELPERS = [
     ("models.py", "class ConvGroup"), ("models.py", "class BasicBlock"),
     ("zoo.py", "class Lookahead"), ("zoo.py", "def cifar_sgd_settings"),
-    ("zoo.py", "def warmup_then_linear"), ("zoo.py", "def normalize"),
-    ("transfer.py", "def normalize"), ("transfer.py", "def random_crops"),
+    ("zoo.py", "def warmup_then_linear"), ("zoo.py", "def normalize_cifar"),
+    ("transfer.py", "def normalize_imagenet"), ("transfer.py", "def random_crops"),
     ("generative.py", "def vae_loss"), ("data.py", "def cifar10"), ("data.py", "def mnist"),
     ("train.py", "def fit"), ("train.py", "class TensorBatches"), ("core.py", "def seed"),
     ("provenance.py", "def verify"),
@@ -95,3 +95,88 @@ def _toy_training(model: nn.Module):
     with torch.no_grad():
         model.weight.fill_(0.25)
     return History()
+
+
+# --- the untrained model and the device are part of the key ---------------------------------
+CPU = torch.device("cpu")
+
+
+def _key(model: nn.Module, dev: torch.device = CPU) -> str:
+    return results.fingerprint("net", model, zoo.train_cifar_net, {"seed": 0}, dev)
+
+
+def _cifar_net(widths: tuple[int, int, int] | None = None) -> models.CifarNet:
+    torch.manual_seed(0)
+    return models.CifarNet(widths) if widths else models.CifarNet()
+
+
+def test_a_model_built_with_other_widths_has_another_key():
+    standard = _cifar_net()
+    narrower = tuple(width // 2 for width in zoo.CIFAR_RECIPE["widths"])
+    assert _key(_cifar_net()) == _key(standard)  # the same model, built again: the same key
+    assert _key(_cifar_net(narrower)) != _key(standard)  # a caller that did not key the widths
+
+
+def test_other_initial_weights_have_another_key():
+    torch.manual_seed(1)
+    assert _key(models.CifarNet()) != _key(_cifar_net())
+
+
+def test_each_gpu_model_and_cudnn_has_its_own_key(monkeypatch):
+    def gpu(name: str, capability: tuple[int, int], cudnn: int) -> str:
+        monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+        monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: name)
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index: capability)
+        monkeypatch.setattr(torch.backends.cudnn, "version", lambda: cudnn)
+        return _key(_cifar_net(), torch.device("cuda"))
+
+    h100 = gpu("NVIDIA H100 80GB HBM3", (9, 0), 91000)
+    assert results.device_name(torch.device("cuda")).startswith("cuda NVIDIA H100 80GB HBM3 sm_90")
+    assert h100 != _key(_cifar_net())  # not the CPU's entry
+    assert gpu("NVIDIA A100-SXM4-80GB", (8, 0), 91000) != h100
+    assert gpu("NVIDIA H100 80GB HBM3", (9, 0), 90800) != h100
+    assert gpu("NVIDIA H100 80GB HBM3", (9, 0), 91000) == h100
+
+
+# --- every way of reaching a module is followed -------------------------------------------
+REACHES = {
+    "trainer.py": """
+import importlib
+import nnbook
+import nnbook as nb
+from . import by_relative
+from .by_relative_from import helper
+
+
+def train(model):
+    nnbook.by_attribute.step(model)
+    nb.by_alias.step(model)
+    nnbook.seed(0)  # nnbook/__init__.py serves it from core
+    importlib.import_module("nnbook.by_import_module").step(model)
+""",
+    "by_relative.py": "", "by_relative_from.py": "", "by_attribute.py": "", "by_alias.py": "",
+    "by_import_module.py": "", "core.py": "", "unused.py": "",
+}
+
+
+def test_relative_imports_attribute_use_and_import_module_are_in_the_closure(tmp_path):
+    package = tmp_path / "nnbook"
+    package.mkdir()
+    shutil.copy(results.PACKAGE / "__init__.py", package)
+    for name, text in REACHES.items():
+        (package / name).write_text(text, encoding="utf-8")
+    closure = results.source_closure("trainer", package)
+    assert set(closure) == {name.removesuffix(".py") for name in REACHES} - {"unused"}
+    before = closure
+    (package / "by_attribute.py").write_text("STEP = 2\n", encoding="utf-8")
+    assert results.source_closure("trainer", package) != before  # its edit changes the key
+
+
+def test_comments_and_docstrings_retrain_nothing(tmp_path):
+    package = tmp_path / "nnbook"
+    shutil.copytree(results.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    path = package / "train.py"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n",
+                    encoding="utf-8")
+    assert results.source_closure("zoo", package) == results.source_closure("zoo")

@@ -259,6 +259,12 @@ def test_mnist_comes_as_gz_files_verified_decompressed(server, tmp_path):
 
 
 # --- results cache: a half-written entry is never loaded -------------------------------
+def toy_model() -> nn.Module:
+    """The same untrained model each time (its initial weights are part of the key)."""
+    torch.manual_seed(0)
+    return nn.Linear(3, 2)
+
+
 def counting_trainer(calls: list[int]):
     def train(model: nn.Module) -> History:
         calls.append(1)
@@ -274,7 +280,7 @@ def counting_trainer(calls: list[int]):
 def test_a_damaged_results_entry_is_trained_again(damage):
     calls: list[int] = []
     train, cpu = counting_trainer(calls), torch.device("cpu")
-    results.trained("t", nn.Linear(3, 2), train, {"seed": 0}, device=cpu)
+    results.trained("t", toy_model(), train, {"seed": 0}, device=cpu)
     weights = next(results.results_dir().glob("t-*.pt"))
     record = weights.with_suffix(".json")
     if damage == "truncate weights":
@@ -285,10 +291,10 @@ def test_a_damaged_results_entry_is_trained_again(damage):
         record.write_text(record.read_text()[:20])
     else:  # weights of another entry under this name: the sha256 in the record disagrees
         torch.save({"weight": torch.zeros(2, 3), "bias": torch.zeros(2)}, weights)
-    model, history = results.trained("t", nn.Linear(3, 2), train, {"seed": 0}, device=cpu)
+    model, history = results.trained("t", toy_model(), train, {"seed": 0}, device=cpu)
     assert len(calls) == 2 and not history.from_cache
     assert torch.all(model.weight == 0.25) and torch.all(model.bias == -1.0)
-    model, history = results.trained("t", nn.Linear(3, 2), train, {"seed": 0}, device=cpu)
+    model, history = results.trained("t", toy_model(), train, {"seed": 0}, device=cpu)
     assert len(calls) == 2 and history.from_cache  # the repaired entry is used again
 
 
@@ -296,7 +302,7 @@ def test_leftover_temporary_files_are_ignored():
     calls: list[int] = []
     cpu = torch.device("cpu")
     (results.results_dir() / ".t-0000.pt.123.tmp").write_bytes(b"half a file")
-    results.trained("t", nn.Linear(3, 2), counting_trainer(calls), {"seed": 0}, device=cpu)
+    results.trained("t", toy_model(), counting_trainer(calls), {"seed": 0}, device=cpu)
     assert len(calls) == 1
 
 

@@ -37,21 +37,28 @@ def setup(lang: str, seed_value: int = 0) -> None:
 def seed(value: int = 0) -> None:
     """Seed Python, NumPy and PyTorch (CPU and CUDA) so a page gives the same numbers.
 
-    On CUDA it also asks for deterministic kernels (cuDNN's fixed algorithms, cuBLAS with a
-    fixed workspace): without them a GPU build would change from one run to the next.
+    When the book computes on CUDA (``device()``) it also asks for deterministic GPU kernels
+    in full float32 (``deterministic_cuda``): without them a GPU build would change from one
+    run to the next. On the CPU it changes no process-wide setting, so a reader's own GPU
+    code keeps PyTorch's defaults.
     """
     random.seed(value)
     np.random.seed(value)
     torch.manual_seed(value)  # also seeds every CUDA device
-    if torch.cuda.is_available():
+    if device().type == "cuda":
         deterministic_cuda()
 
 
 def deterministic_cuda() -> None:
-    """Deterministic GPU kernels; an operation that has none raises instead of varying."""
+    """Deterministic GPU kernels in full float32; an operation that has none raises instead
+    of varying. TF32 (on by default for cuDNN's convolutions from Ampere on) would make the
+    precision, and so the weights, depend on the GPU: it is turned off for both cuDNN and
+    matrix products."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read when cuBLAS starts
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     torch.use_deterministic_algorithms(True)
 
 

@@ -1,15 +1,21 @@
 """Trained networks, kept between pages: a network is trained once per build, not per language.
 
-An entry is keyed by everything that determines the weights: the source of every nnbook
-module the training can run (the module that defines the training function and every
-nnbook module it imports, transitively: models, the loop, the data loaders, the helpers),
-the hyper-parameters and data fingerprint the caller passes, the torch version and the
-device type. It stores the weights, the history, the original training time (so a page that
-loads a cached network still states how long training took) and a digest of the tensors
+An entry is keyed by everything that determines the weights:
+
+- the code of every nnbook module the training can run: the module that defines the
+  training function and the model's class, and every nnbook module they reach, transitively,
+  however they import it (``code_digest``: comments and docstrings do not count);
+- the untrained model itself: a digest of its initial weights and buffers, which also covers
+  the arguments it was built with (its widths, depth, classes) and the seed it was built under;
+- the hyper-parameters and data fingerprint the caller passes;
+- the torch version, the CPU kernels (``kernels``) and, on a GPU, its model, compute capability
+  and CUDA and cuDNN versions (``device_name``).
+
+It stores the weights, the history, the original training time (so a page that loads a
+cached network still states how long training took) and a digest of the tensors
 (``weights_digest``: equal for equal weights, whichever process saved them).
 Entries live in ``_build/results/`` (``NNBOOK_BUILD`` moves it), are written atomically
-(an interrupted build leaves no half-written entry) and are never committed.
-"""
+(an interrupted build leaves no half-written entry) and are never committed."""
 
 from __future__ import annotations
 
@@ -43,23 +49,67 @@ PACKAGE = Path(__file__).resolve().parent
 NEVER_TRAINS = {"plots"}
 
 
+def _reexported(package: Path) -> dict[str, str]:
+    """Names ``nnbook/__init__.py`` serves from a module (``nnbook.seed`` is ``core.seed``)."""
+    init = package / "__init__.py"
+    tree = ast.parse(init.read_text(encoding="utf-8")) if init.is_file() else ast.Module([], [])
+    return {alias.asname or alias.name: node.module.split(".")[1] for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nnbook.")
+            for alias in node.names}
+
+
+def _is_import_module(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Attribute) and func.attr == "import_module"
+            or isinstance(func, ast.Name) and func.id == "import_module")
+
+
 def _nnbook_imports(path: Path) -> set[str]:
-    """The nnbook modules a source file imports (``from nnbook import x``, ``nnbook.x``)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "nnbook":
-                found.update(alias.name for alias in node.names)
-            elif node.module.startswith("nnbook."):
-                found.add(node.module.split(".")[1])
+    """The nnbook modules a source file uses, however it reaches them: ``from nnbook import
+    x``, ``from nnbook.x import y``, ``import nnbook.x``, relative imports (``from . import x``,
+    ``from .x import y``), ``nnbook.x`` after ``import nnbook`` (the lazy style
+    ``nnbook/__init__.py`` offers) and ``importlib.import_module("nnbook.x")``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {"nnbook"} | {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import)
+                          for a in node.names if a.name == "nnbook" and a.asname}
+    used: set[str] = set()  # dotted names: "nnbook.x", "nnbook.x.y"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: from the package itself (nnbook/*.py)
+                module = f"nnbook.{module}".rstrip(".")
+            used.update(f"{module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names
-                         if a.name.startswith("nnbook."))
+            used.update(alias.name for alias in node.names)
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id in names):
+            used.add(f"nnbook.{node.attr}")
+        elif (isinstance(node, ast.Call) and _is_import_module(node.func) and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            used.add(node.args[0].value)
+    reexported = _reexported(path.parent)
+    found = set()
+    for dotted in used:
+        parts = dotted.split(".")
+        if parts[0] == "nnbook" and len(parts) > 1:
+            found.add(reexported.get(parts[1], parts[1]))
     return {name for name in found if (path.parent / f"{name}.py").is_file()}
 
 
+def code_digest(path: Path) -> str:
+    """The sha256 of a module's code, not of its text: comments, docstrings and layout do not
+    count, so editing them retrains nothing; every statement and expression does."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                node.body = node.body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
 def source_closure(module: str, package: Path = PACKAGE) -> dict[str, str]:
-    """The sha256 of ``module``'s source and of every nnbook module it imports, transitively.
+    """The code digest of ``module`` and of every nnbook module it imports, transitively.
 
     Read from the files, imports included wherever they stand (inside functions too): a
     helper edited anywhere a training can reach changes the key, and its weights are
@@ -72,7 +122,7 @@ def source_closure(module: str, package: Path = PACKAGE) -> dict[str, str]:
         if name in seen:
             continue
         path = package / f"{name}.py"
-        seen[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        seen[name] = code_digest(path)
         todo.extend(_nnbook_imports(path) - seen.keys() - NEVER_TRAINS)
     return dict(sorted(seen.items()))
 
@@ -91,7 +141,8 @@ def _code_of(obj) -> tuple[str | None, str]:
 
 
 def fingerprint(name: str, model: nn.Module, train: Callable, key: dict, dev: torch.device) -> str:
-    """The digest that names a cache entry."""
+    """The digest that names a cache entry. ``model`` is the untrained network: its initial
+    weights and buffers count, and so do the arguments it was built with (its widths)."""
     sources: dict[str, str] = {}
     outside = []
     for code in (train, type(model)):
@@ -107,12 +158,24 @@ def fingerprint(name: str, model: nn.Module, train: Callable, key: dict, dev: to
         "sources": sources,
         "outside": outside,
         "key": key,
+        "initial": weights_digest(model),
         "torch": torch.__version__,
-        "device": dev.type,
+        "device": device_name(dev),
         "kernels": kernels(),
     }
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:20]
+
+
+def device_name(dev: torch.device) -> str:
+    """The device as far as it decides the weights: "cpu" (``kernels`` says more), or the GPU's
+    model, compute capability and CUDA and cuDNN versions (each picks its own kernels)."""
+    if dev.type != "cuda":
+        return dev.type
+    index = torch.cuda.current_device() if dev.index is None else dev.index
+    major, minor = torch.cuda.get_device_capability(index)
+    return (f"cuda {torch.cuda.get_device_name(index)} sm_{major}{minor} "
+            f"CUDA {torch.version.cuda} cuDNN {torch.backends.cudnn.version()}")
 
 
 def kernels() -> str:
