@@ -27,6 +27,13 @@ def scratch_locales(tmp_path, monkeypatch):
     return target
 
 
+@pytest.fixture(autouse=True)
+def _sources_as_published(monkeypatch):
+    """Every test sees the data's public URLs; one that wants a stand-in sets
+    NNBOOK_SOURCES_BASE itself (a run with a company mirror configured must pass too)."""
+    monkeypatch.delenv("NNBOOK_SOURCES_BASE", raising=False)
+
+
 def pytest_collection_modifyitems(config, items):
     """The tests that read the built site, scoped to what a change touches (the hosted CI sets
     NNBOOK_TEST_LANGS, NNBOOK_TEST_READER and NNBOOK_TEST_MACHINERY from ``python -m nnbook

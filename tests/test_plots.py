@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -59,7 +60,8 @@ def test_hangul_renders_on_a_machine_without_any_korean_font(tmp_path):
         print([str(w.message) for w in caught if "missing from font" in str(w.message)])
         print(font_manager.findfont("NanumGothic"))
     """)
-    env = {"MPLCONFIGDIR": str(tmp_path), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    env = {"MPLCONFIGDIR": str(tmp_path), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": os.environ.get("PYTHONPATH", "")}  # this checkout's nnbook
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, check=True).stdout.splitlines()
     assert out[0] == "[]", out
