@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from nnbook import data, models, results, zoo
-from nnbook.train import TensorBatches, evaluate, fit, predict
+from nnbook.train import TensorBatches, accuracy_in_batches, fit, predict
 
 
 def n_params(model: nn.Module) -> int:
@@ -102,10 +102,10 @@ def test_lenet_learns_on_a_small_subset():
     digits = data.mnist()
     X, y = data.lenet_input(digits.X_train[:512]), digits.y_train[:512]
     net, cpu = models.LeNet(), torch.device("cpu")
-    before = evaluate(net, X, y, device=cpu)
+    before = accuracy_in_batches(net, X, y, device=cpu)
     history = fit(net, lambda e: TensorBatches(X, y, 32, seed=e),
                   torch.optim.Adam(net.parameters(), lr=3e-3), nn.CrossEntropyLoss(), 4, device=cpu)
-    after = evaluate(net, X, y, device=cpu)
+    after = accuracy_in_batches(net, X, y, device=cpu)
     assert before < 0.3 and after > 0.8, (before, after)
     assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
     assert history.steps == 4 * 16
@@ -210,7 +210,7 @@ def test_evaluate_every_records_points_with_training_time():
     history = fit(net, lambda e: TensorBatches(X, y, 8, seed=e),
                   torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss(), 2,
                   device=cpu, evaluate_every=4,
-                  evaluate=lambda m: {"val_accuracy": evaluate(m, X, y, device=cpu)})
+                  evaluate=lambda m: {"val_accuracy": accuracy_in_batches(m, X, y, device=cpu)})
     assert [p["step"] for p in history.points] == [0, 4, 8, 12, 16]
     assert [p["epoch"] for p in history.points] == [0, 0.5, 1, 1.5, 2]
     seconds = [p["seconds"] for p in history.points]

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from nnbook.data import iris, separable_points
-from nnbook.fullbatch import accuracy, train_full_batch
+from nnbook.fullbatch import accuracy_of, train_full_batch
 from nnbook.models import (
     CifarResNet,
     IrisNet,
@@ -62,29 +62,29 @@ def test_perceptron_reaches_full_training_accuracy():
     X, y = torch.tensor(points), torch.tensor(labels, dtype=torch.float32)
     torch.manual_seed(0)
     model = Perceptron(2)
-    before = accuracy(model, X, y)
+    before = accuracy_of(model, X, y)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     losses = train_full_batch(model, optimizer, X, y, epochs=200, loss_fn=torch.nn.BCELoss())
     assert losses[-1] < losses[0] / 10
-    assert before < 1.0 and accuracy(model, X, y) == 1.0
+    assert before < 1.0 and accuracy_of(model, X, y) == 1.0
 
 
 def test_iris_net_learns(iris_tensors):
     X_train, X_test, y_train, y_test = iris_tensors
     torch.manual_seed(0)
     model = IrisNet()
-    assert accuracy(model, X_test, y_test) < 0.6
+    assert accuracy_of(model, X_test, y_test) < 0.6
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     train_full_batch(model, optimizer, X_train, y_train, epochs=150)
-    assert accuracy(model, X_test, y_test) >= 0.95
+    assert accuracy_of(model, X_test, y_test) >= 0.95
 
 
 def test_accuracy_uses_eval_mode_and_restores_it(iris_tensors):
     X_train, _, y_train, _ = iris_tensors
     model = IrisNet(dropout=0.5)
     model.train()
-    first = accuracy(model, X_train, y_train)
-    assert accuracy(model, X_train, y_train) == first  # dropout off while measuring
+    first = accuracy_of(model, X_train, y_train)
+    assert accuracy_of(model, X_train, y_train) == first  # dropout off while measuring
     assert model.training
 
 

@@ -17,6 +17,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
+from nnbook.site import catalogs
+from test_content_safety import problems
+
 REPO = Path(__file__).resolve().parents[1]
 CODE = "pl"
 
@@ -35,6 +38,28 @@ def scratch(tmp_path):
     env = dict(os.environ, NNBOOK_SOURCE=str(tmp_path), NNBOOK_LOCALES=str(tmp_path / "locales"),
                NNBOOK_BUILD=str(tmp_path / "_build"))
     return tmp_path, env
+
+
+def test_a_new_language_passes_the_content_checks_before_anything_is_translated(scratch):
+    """What ``new-language`` writes may be committed as it is: its pages pass the
+    content-safety check (no raw HTML: its note to the translator is a MyST comment), its
+    catalogs and name hold no markup, and status finds no code cell that differs. (The
+    completeness tests, every chapter and catalog entry in every language, fail by design
+    until it is translated: they are the translator's list.)"""
+    root, env = scratch
+    result = run(["new-language", CODE], env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    pages = sorted((root / "book" / CODE).glob("*.md"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not problems(text, str(page.relative_to(root))), text[:300]
+    index = (root / "book" / CODE / "index.md").read_text(encoding="utf-8")
+    assert index.startswith("% Translate from book/")  # for the translator, never rendered
+    assert catalogs.markup_problems(root / "locales") == []
+    status = run(["status"], env, timeout=120)
+    assert status.returncode == 0, status.stdout + status.stderr  # 1: code cells differ
+    assert "differs" not in status.stdout
 
 
 def test_an_unknown_language_is_refused(scratch):

@@ -13,7 +13,7 @@ from nnbook.site import pretrain
 
 REPO = Path(__file__).resolve().parents[1]
 # The functions that train through nnbook.results (what a page may call to get a network).
-TRAINING_CALL = re.compile(r"\b(zoo\.(?:lenet_mnist|cifar_net|tutorial_net)"
+TRAINING_CALL = re.compile(r"\b(zoo\.(?:lenet_mnist|cifar_net|tutorial_net|augmentation_speed)"
                            r"|transfer\.(?:jpeg_finetuned|ants_bees)|generative\.digit_vae)\(")
 
 
@@ -39,7 +39,8 @@ def test_each_training_once_timed_ones_first():
     assert labels.count("zoo.lenet_mnist()") == 1
     alone = [t.alone for t in every]
     assert alone == sorted(alone, reverse=True)  # every "alone" training before the others
-    assert {t.label() for t in every if t.alone} == {"zoo.lenet_mnist()", "zoo.cifar_net()"}
+    assert {t.label() for t in every if t.alone} == {"zoo.lenet_mnist()", "zoo.cifar_net()",
+                                                     "zoo.augmentation_speed()"}
     assert every[alone.count(True)].function == "generative.digit_vae"  # the longest next
     # chapter 8's loop: three methods × two sizes × three seeds
     assert sum(t.function == "transfer.ants_bees" for t in every) == 18

@@ -31,15 +31,29 @@ def test_lenet_reaches_99_percent_on_the_test_digits():
     assert accuracy >= 0.99, f"LeNet: {100 * accuracy:.2f} % of the test digits"
 
 
-def test_our_cifar_net_reaches_85_percent_on_the_test_images_with_its_fixed_schedule():
-    """Issue #14's target, on the test set once (mirrored and plain, as chapter 7 teaches
-    test-time mirroring), after every step of the recipe: nothing may cut the run."""
+def test_our_cifar_net_reaches_85_percent_only_with_test_time_mirroring():
+    """Issue #14's 85 %, on the test set once, after every step of the recipe (nothing may
+    cut the run): reached with test-time mirroring, the page's second figure (each image and
+    its mirror image; 86.27 % in the book's run, docs/networks.md). The plain figure is the
+    next test's: it stays under 85 %."""
     net, history = zoo.cifar_net()
     cifar = data.cifar10()
     logits = zoo.cifar_logits(net, cifar.X_test, net_device(net), flip=True)
     accuracy = (logits.argmax(1) == cifar.y_test).float().mean().item()
     assert history.steps == _planned_steps(zoo.CIFAR_RECIPE, 50_000, drop_last=True)
-    assert accuracy >= 0.85, f"our CIFAR-10 network: {100 * accuracy:.2f} % with flips"
+    assert accuracy >= 0.85, f"our CIFAR-10 network: {100 * accuracy:.2f} % with mirroring"
+
+
+def test_our_cifar_net_plain_test_accuracy_is_at_least_84_percent_not_85():
+    """The page's first figure, each test image seen once: 84.89 % in the book's run and
+    84.99 % in the benchmark's median (docs/networks.md), under issue #14's 85 %. Asserted on
+    its own, so the mirrored figure cannot stand in for it; 84 % guards it against regressions
+    and claims nothing more."""
+    net, _ = zoo.cifar_net()
+    cifar = data.cifar10()
+    logits = zoo.cifar_logits(net, cifar.X_test, net_device(net))
+    accuracy = (logits.argmax(1) == cifar.y_test).float().mean().item()
+    assert accuracy >= 0.84, f"our CIFAR-10 network: {100 * accuracy:.2f} % without mirroring"
 
 
 def _planned_steps(recipe: dict, images: int, drop_last: bool) -> int:

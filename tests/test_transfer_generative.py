@@ -54,8 +54,8 @@ def test_pretrained_loads_strictly_and_classifies():
     torch.manual_seed(0)
     untrained = models.CifarResNet(20).eval()
     with torch.no_grad():
-        predicted = model(transfer.normalize(images)).argmax(1)
-        guessed = untrained(transfer.normalize(images)).argmax(1)
+        predicted = model(transfer.normalize_imagenet(images)).argmax(1)
+        guessed = untrained(transfer.normalize_imagenet(images)).argmax(1)
     accuracy = (predicted == labels).float().mean().item()
     assert accuracy >= 0.7, f"pretrained ResNet-20: {accuracy:.0%} of 200 test images right"
     assert (guessed == labels).float().mean().item() < 0.3  # untrained: about chance (10 %)

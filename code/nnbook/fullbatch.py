@@ -29,7 +29,7 @@ def train_full_batch(model: nn.Module, optimizer: torch.optim.Optimizer, X: torc
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+def accuracy_of(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """The fraction of rows classified right: argmax of the outputs, or p > 0.5 for one output."""
     was_training = model.training
     model.eval()

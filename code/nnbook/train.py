@@ -1,4 +1,4 @@
-"""One training loop for the book's classifiers: fit, evaluate, predict, and a history.
+"""One training loop for the book's classifiers: fit, predict, accuracy, and a history.
 
 Progress goes to the console (the build log), never into the page: the kernel's
 ``sys.__stderr__`` is the terminal that runs the build.
@@ -175,18 +175,18 @@ def predict(
     return torch.cat(outputs)
 
 
-def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
+def accuracy_from_logits(logits: torch.Tensor, targets: torch.Tensor) -> float:
     """The fraction of rows whose largest logit is the target class."""
     return (logits.argmax(dim=1) == targets.cpu()).float().mean().item()
 
 
-def evaluate(
+def accuracy_in_batches(
     model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, *, device: torch.device,
     batch_size: int = 1000,
 ) -> float:
-    """Accuracy of ``model`` on a labelled set."""
+    """Accuracy of ``model`` on a labelled set, ``batch_size`` inputs at a time on ``device``."""
     logits = predict(model, inputs, device=device, batch_size=batch_size)
-    return accuracy(logits, targets)
+    return accuracy_from_logits(logits, targets)
 
 
 class TensorBatches:

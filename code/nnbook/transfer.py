@@ -30,7 +30,7 @@ CLASS_NAMES = [N_("ant"), N_("bee")]  # hymenoptera_data's folders: ants, bees
 REPORTED = {20: 0.9173, 32: 0.9263, 44: 0.9310, 56: 0.9339}  # akamaster's README, original data
 
 
-def normalize(images: torch.Tensor) -> torch.Tensor:
+def normalize_imagenet(images: torch.Tensor) -> torch.Tensor:
     """uint8 pixels N×3×H×W to floats normalized as the pretrained ResNets expect."""
     mean = torch.tensor(MEAN, device=images.device).view(1, 3, 1, 1)
     std = torch.tensor(STD, device=images.device).view(1, 3, 1, 1)
@@ -78,16 +78,16 @@ def random_crops(images: torch.Tensor, generator: torch.Generator, size: int,
 def logits(model: nn.Module, images: torch.Tensor, size: int, device: torch.device,
            flip: bool = True) -> torch.Tensor:
     """The model's logits for uint8 images seen at ``size`` px; ``flip`` adds the mirror's."""
-    x = normalize(resize(images, size)).contiguous(memory_format=torch.channels_last)
+    x = normalize_imagenet(resize(images, size)).contiguous(memory_format=torch.channels_last)
     out = predict(model, x, device=device, batch_size=256)
     if flip:
         out = out + predict(model, x.flip(-1), device=device, batch_size=256)
     return out
 
 
-def accuracy(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, size: int,
-             device: torch.device, flip: bool = False) -> float:
-    """The share of ``images`` the model classifies as ``targets``."""
+def accuracy_at_size(model: nn.Module, images: torch.Tensor, targets: torch.Tensor, size: int,
+                     device: torch.device, flip: bool = False) -> float:
+    """The share of uint8 ``images``, seen at ``size`` px, the model classifies as ``targets``."""
     return (logits(model, images, size, device, flip).argmax(1) == targets).float().mean().item()
 
 
@@ -125,8 +125,8 @@ def _train_on_jpegs(model: models.CifarResNet, split: datasets.ImageSplit, recip
     size = split.X_train.shape[-1]
     every = len(split.y_train) // recipe["train_probe"]  # the same share of every class
     probe = split.X_train[::every], split.y_train[::every]
-    before = {"test_accuracy": accuracy(model, split.X_test, split.y_test, size, device),
-              "train_accuracy": accuracy(model, *probe, size, device), "images": 0}
+    before = {"test_accuracy": accuracy_at_size(model, split.X_test, split.y_test, size, device),
+              "train_accuracy": accuracy_at_size(model, *probe, size, device), "images": 0}
     g = torch.Generator().manual_seed(recipe["seed"])
     subset = torch.randperm(len(split.y_train), generator=g)[:recipe["images"]]
     X, y = split.X_train[subset], split.y_train[subset]
@@ -136,11 +136,12 @@ def _train_on_jpegs(model: models.CifarResNet, split: datasets.ImageSplit, recip
         model,
         lambda epoch: TensorBatches(
             X, y, recipe["batch_size"], seed=recipe["seed"],
-            transform=lambda x, gen: normalize(random_crops(x, gen, size, shift=recipe["shift"]))
+            transform=lambda x, gen: normalize_imagenet(
+                random_crops(x, gen, size, shift=recipe["shift"]))
             .contiguous(memory_format=torch.channels_last)),
         optimizer, nn.CrossEntropyLoss(), 1, device=device, schedule=cosine, desc="ResNet JPEG")
-    after = {"test_accuracy": accuracy(model, split.X_test, split.y_test, size, device),
-             "train_accuracy": accuracy(model, *probe, size, device), "images": len(y)}
+    after = {"test_accuracy": accuracy_at_size(model, split.X_test, split.y_test, size, device),
+             "train_accuracy": accuracy_at_size(model, *probe, size, device), "images": len(y)}
     history.points = [before, after]
     return history
 
@@ -202,12 +203,13 @@ def _train_ants(model: models.CifarResNet, method: str, split: datasets.ImageSpl
         lambda epoch: TensorBatches(
             split.X_train, split.y_train, recipe["batch_size"],
             seed=recipe["seed"] * 1000 + epoch, drop_last=True,
-            transform=lambda x, g: normalize(random_crops(x, g, size, tuple(recipe["scale"])))
+            transform=lambda x, g: normalize_imagenet(
+                random_crops(x, g, size, tuple(recipe["scale"])))
             .contiguous(memory_format=torch.channels_last)),
         _sgd(groups, recipe | {"lr": lr}), nn.CrossEntropyLoss(), recipe["epochs"],
         device=device, schedule=cosine, desc=f"ants/bees {method} {size}px")
-    history.epochs[-1]["test_accuracy"] = accuracy(model, split.X_test, split.y_test, size,
-                                                   device, flip=True)
+    history.epochs[-1]["test_accuracy"] = accuracy_at_size(model, split.X_test, split.y_test,
+                                                           size, device, flip=True)
     return history
 
 

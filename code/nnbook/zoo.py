@@ -7,6 +7,9 @@ Every page that needs such a network calls its function here and gets the same w
 from __future__ import annotations
 
 import functools
+import os
+import statistics
+import time
 from collections.abc import Callable
 
 import torch
@@ -17,7 +20,7 @@ from nnbook import models, results
 from nnbook.core import device as default_device
 from nnbook.core import seed as set_seed
 from nnbook.i18n import N_, _
-from nnbook.train import History, TensorBatches, evaluate, fit, predict, threads
+from nnbook.train import History, TensorBatches, accuracy_in_batches, fit, predict, threads
 
 
 def warmup_then_linear(warmup: float, start: float = 0.0) -> Callable[[float], float]:
@@ -58,7 +61,8 @@ def train_lenet(model: nn.Module, digits: datasets.ImageSplit, recipe: dict,
             lambda epoch: TensorBatches(X_train, digits.y_train, recipe["batch_size"],
                                         seed=recipe["seed"] * 1000 + epoch),
             optimizer, nn.CrossEntropyLoss(), recipe["epochs"], device=device,
-            evaluate=lambda m: {"val_accuracy": evaluate(m, X_val, digits.y_val, device=device)},
+            evaluate=lambda m: {"val_accuracy": accuracy_in_batches(m, X_val, digits.y_val,
+                                                                    device=device)},
             schedule=warmup_then_linear(recipe["warmup"]), desc="LeNet",
         )
 
@@ -83,8 +87,9 @@ CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR_STD = (0.2470, 0.2435, 0.2616)
 
 
-def normalize(images: torch.Tensor, mean=CIFAR_MEAN, std=CIFAR_STD) -> torch.Tensor:
-    """uint8 pixels N×3×H×W to floats with each channel's mean 0 and spread 1."""
+def normalize_cifar(images: torch.Tensor, mean=CIFAR_MEAN, std=CIFAR_STD) -> torch.Tensor:
+    """uint8 pixels N×3×H×W to floats with each channel's mean 0 and spread 1: CIFAR-10's
+    statistics unless others are given (chapter 8's ResNets: ``transfer.normalize_imagenet``)."""
     m = torch.tensor(mean, device=images.device).view(1, 3, 1, 1)
     s = torch.tensor(std, device=images.device).view(1, 3, 1, 1)
     return (images.float() / 255 - m) / s
@@ -189,7 +194,7 @@ def train_cifar_net(model: models.CifarNet, split: datasets.ImageSplit, recipe: 
     """
     set_seed(recipe["seed"])
     sample = datasets.random_sample(recipe["whiten_images"], len(split.y_train), recipe["seed"])
-    model.init_whitening(normalize(split.X_train[sample]))
+    model.init_whitening(normalize_cifar(split.X_train[sample]))
     model.to(device, memory_format=torch.channels_last)
     sgd = cifar_sgd_settings(recipe)
     norms = [m.bias for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
@@ -209,7 +214,7 @@ def train_cifar_net(model: models.CifarNet, split: datasets.ImageSplit, recipe: 
         def images(index: torch.Tensor, g: torch.Generator) -> torch.Tensor:
             x = split.X_train[index]
             x = torch.where(mirrored[index].view(-1, 1, 1, 1), x.flip(-1), x)
-            x = normalize(x)
+            x = normalize_cifar(x)
             if epoch < recipe["small_epochs"]:  # progressive resizing: early epochs cost less
                 x = nn.functional.interpolate(x, size=recipe["small_size"], mode="bilinear",
                                               antialias=True, align_corners=False)
@@ -252,6 +257,72 @@ def shift(images: torch.Tensor, generator: torch.Generator, pad: int) -> torch.T
     return out
 
 
+
+def torchvision_augmentation() -> tuple[Callable, Callable]:
+    """Chapter 7's augmentation image by image in torchvision, as its page builds it:
+    ``augment`` (shift by up to 2 pixels, mirror half) and ``to_input`` (floats, normalized)."""
+    import torchvision.transforms.v2 as T
+
+    augment = T.Compose([T.RandomCrop(32, padding=2, padding_mode="reflect"),
+                         T.RandomHorizontalFlip()])
+    to_input = T.Compose([T.ToDtype(torch.float32, scale=True), T.Normalize(CIFAR_MEAN, CIFAR_STD)])
+    return augment, to_input
+
+
+def augmentation_rates(augment: Callable, to_input: Callable, images: torch.Tensor,
+                       repeats: int = 3) -> dict[str, float]:
+    """Images per second: ``augment`` and ``to_input`` image by image, against
+    ``flip_and_shift`` and ``normalize_cifar`` on the whole batch (the median of ``repeats``)."""
+    def rate(work: Callable[[], torch.Tensor]) -> float:
+        seconds = []
+        for _repeat in range(repeats):
+            start = time.perf_counter()
+            work()
+            seconds.append(time.perf_counter() - start)
+        return len(images) / statistics.median(seconds)
+
+    generator = torch.Generator().manual_seed(0)
+    return {"one_by_one": rate(lambda: torch.stack([to_input(augment(x)) for x in images])),
+            "batched": rate(lambda: normalize_cifar(flip_and_shift(images, generator)))}
+
+
+def augmentation_speed(augment: Callable | None = None, to_input: Callable | None = None,
+                       images: torch.Tensor | None = None) -> dict[str, float]:
+    """``augmentation_rates`` measured once and kept in the results folder (chapter 7).
+
+    The build measures it before any page runs, alone on the machine, with the training's
+    threads (``nnbook.site.pretrain``), and every language's page states that one measurement;
+    a page run with ``NNBOOK_CACHED_ONLY=1`` never times anything itself. The defaults are the
+    page's: ``torchvision_augmentation()`` and CIFAR-10's first 2,000 training images. Another
+    pipeline (its ``repr``), other images or other code is another measurement.
+    """
+    import torchvision
+
+    if augment is None or to_input is None:
+        augment, to_input = torchvision_augmentation()
+    if images is None:
+        images = datasets.cifar10().X_train[:2000]
+    threads_used = CIFAR_RECIPE["threads"]
+    key = {"augment": repr(augment), "to_input": repr(to_input), "repeats": 3,
+           "images": datasets.tensor_digest(images), "threads": threads_used,
+           "code": results.source_closure("zoo"), "torchvision": torchvision.__version__,
+           "kernels": results.kernels()}
+
+    def measure() -> torch.Tensor:
+        if os.environ.get("NNBOOK_CACHED_ONLY") == "1":
+            raise LookupError(
+                "chapter 7's augmentation speed was not measured before the pages ran, and "
+                "NNBOOK_CACHED_ONLY=1 forbids timing it in a page: list "
+                "zoo.augmentation_speed in nnbook.site.pretrain.BY_CHAPTER (or run "
+                "python -m nnbook train --chapter 07-cifar10)")
+        with threads(threads_used, torch.device("cpu")), torch.random.fork_rng(devices=[]):
+            rates = augmentation_rates(augment, to_input, images)  # the page's RNG untouched
+        results.TRAINED_HERE.append("augmentation-speed")
+        return torch.tensor([rates["one_by_one"], rates["batched"]], dtype=torch.float64)
+
+    one_by_one, batched = results.computed("augmentation-speed", key, measure).tolist()
+    return {"one_by_one": one_by_one, "batched": batched}
+
 def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device, *,
                  flip: bool = False, norm=(CIFAR_MEAN, CIFAR_STD),
                  cache: bool = True) -> torch.Tensor:
@@ -263,7 +334,7 @@ def cifar_logits(model: nn.Module, images: torch.Tensor, device: torch.device, *
     def one_pass(mirrored: bool) -> torch.Tensor:
         def compute() -> torch.Tensor:
             ours = not isinstance(model, models.TutorialNet)
-            x = normalize(images, *norm)
+            x = normalize_cifar(images, *norm)
             x = x.flip(-1) if mirrored else x
             if ours:
                 x = x.contiguous(memory_format=torch.channels_last)
@@ -315,7 +386,7 @@ def train_tutorial_net(model: nn.Module, split: datasets.ImageSplit, recipe: dic
                        device: torch.device) -> History:
     """The official tutorial's recipe: batches of 4, plain SGD with momentum, 2 epochs."""
     set_seed(recipe["seed"])
-    X_train = normalize(split.X_train, *TUTORIAL_NORM)
+    X_train = normalize_cifar(split.X_train, *TUTORIAL_NORM)
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     with threads(recipe["threads"], device):  # batches of 4: one thread is faster than two
         return fit(

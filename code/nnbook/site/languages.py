@@ -59,7 +59,9 @@ def new_language(code: str, book: Path, locales: Path) -> list[Path]:
     index = book / code / "index.md"
     index.parent.mkdir(parents=True, exist_ok=True)
     source = book / first / "index.md"
-    index.write_text(f"<!-- Translate from book/{first}/index.md into {name}. -->\n"
+    # A MyST comment (``%``): never rendered; an HTML comment would be raw HTML, which the
+    # content-safety check (tests/test_content_safety.py) rejects in any page.
+    index.write_text(f"% Translate from book/{first}/index.md into {name}.\n"
                      + source.read_text(encoding="utf-8"), encoding="utf-8")
     written.append(index)
     return written

@@ -6,7 +6,9 @@ here fails loudly instead of training it (slowly, on one shared thread) in the m
 page. Two kinds of training:
 
 - ``alone``: its time is part of what the page teaches (LeNet's 60-second budget, our
-  CIFAR-10 network's 6 minutes), so it runs by itself, on every core;
+  CIFAR-10 network's 6 minutes), so it runs by itself, on every core; so does chapter 7's
+  measurement of how fast images are augmented (``zoo.augmentation_speed``), which every
+  language's page then states;
 - the rest are independent small networks that use two cores poorly; they run in
   ``NNBOOK_TRAIN_WORKERS`` processes at once (default: one per core), one thread each.
 """
@@ -63,7 +65,9 @@ ANTS = [Training("transfer.ants_bees", (method,), {"size": size, "seed": seed})
 # What each chapter's pages load; a chapter that trains nothing is not listed.
 BY_CHAPTER: dict[str, list[Training]] = {
     "06-lenet": [LENET],
-    "07-cifar10": [Training("zoo.cifar_net", alone=True), Training("zoo.tutorial_net")],
+    # Chapter 7 states how fast images are augmented: measured here, alone, once per build.
+    "07-cifar10": [Training("zoo.cifar_net", alone=True),
+                   Training("zoo.augmentation_speed", alone=True), Training("zoo.tutorial_net")],
     "08-transfer": [Training("transfer.jpeg_finetuned"), *ANTS],
     "09-generating-digits": [LENET, Training("generative.digit_vae")],
 }
