@@ -5,7 +5,7 @@ PY := .venv/bin/python
 
 site: install build                       ## install everything, build all four languages
 
-test: install test-fast build test-build test-browser test-reader   ## install everything, run every test stage
+test: install lint test-fast build test-build test-browser test-reader   ## install everything, lint, run every test stage
 
 install:
 	bash scripts/install.sh
@@ -28,8 +28,8 @@ test-reader:                                ## the reader's notebooks, fresh ven
 catalogs:
 	$(PY) -m nnbook catalogs update
 
-lint:
-	.venv/bin/ruff check code tests
+lint:                                       ## ruff over the package, the tests and the scripts
+	.venv/bin/ruff check code tests scripts
 
 clean:
 	rm -rf _build

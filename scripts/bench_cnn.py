@@ -20,7 +20,6 @@ import statistics
 import sys
 import time
 
-
 # The widest instructions PyTorch, oneDNN and MKL take on an AVX-512 machine.
 UNPINNED = {"ATEN_CPU_CAPABILITY": "avx512", "DNNL_MAX_CPU_ISA": "ALL", "MKL_CBWR": "AUTO"}
 

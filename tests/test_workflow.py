@@ -43,9 +43,10 @@ def test_the_workflow_runs_the_local_commands_and_takes_languages_from_the_list(
     jobs = yaml.safe_load(text)["jobs"]
     assert list(jobs) == ["networks", "language", "site", "deploy"]
     runs = "\n".join(step.get("run", "") for job in jobs.values() for step in job["steps"])
-    for command in ("scripts/install.sh", "make test-fast", "python -m nnbook fingerprint",
-                    "python -m nnbook train", "python -m nnbook build --lang",
-                    "python -m nnbook assemble", "make test-build test-browser", "make test-reader",
+    for command in ("scripts/install.sh", "make lint", "make test-fast",
+                    "python -m nnbook fingerprint", "python -m nnbook train",
+                    "python -m nnbook build --lang", "python -m nnbook assemble",
+                    "make test-build test-browser", "make test-reader",
                     "python -m nnbook data fetch"):
         assert command in runs, command
     assert jobs["language"]["strategy"]["matrix"]["lang"] == (
@@ -86,3 +87,11 @@ def test_the_networks_key_follows_what_is_trained_and_the_data(tmp_path, monkeyp
     assert after["results"] != before["results"]
     monkeypatch.setattr(build, "sources_fingerprint", lambda: "another set of sources")
     assert build.fingerprints()["results"] != after["results"]
+
+
+def test_make_test_lints_first():
+    # `make test` (CI's one command) runs ruff before any test stage, as the workflow does.
+    plan = subprocess.run(["make", "-n", "test"], cwd=REPO, capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    lint = plan.index(".venv/bin/ruff check code tests scripts")
+    assert lint < plan.index(".venv/bin/python -m pytest -q")
