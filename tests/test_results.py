@@ -16,8 +16,8 @@ from nnbook import generative, models, results, transfer, zoo
 HELPERS = [
     ("models.py", "class ConvGroup"), ("models.py", "class BasicBlock"),
     ("zoo.py", "class Lookahead"), ("zoo.py", "def cifar_sgd_settings"),
-    ("zoo.py", "def warmup_then_linear"), ("zoo.py", "def normalize"),
-    ("transfer.py", "def normalize"), ("transfer.py", "def random_crops"),
+    ("zoo.py", "def warmup_then_linear"), ("zoo.py", "def normalize_cifar"),
+    ("transfer.py", "def normalize_imagenet"), ("transfer.py", "def random_crops"),
     ("generative.py", "def vae_loss"), ("data.py", "def cifar10"), ("data.py", "def mnist"),
     ("train.py", "def fit"), ("train.py", "class TensorBatches"), ("core.py", "def seed"),
     ("provenance.py", "def verify"),
