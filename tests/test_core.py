@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -112,6 +113,7 @@ def test_setup_activates_language():
     assert format_for_page(0.5) == "0,500"
     assert format_for_page(torch.tensor(2.25), digits=1) == "2,2"  # banker's rounding of .25
     assert format_for_page(31) == "31"
+    assert format_for_page(np.int64(5000)) == "5.000"  # a count, not 5 with three decimals
     assert format_for_page(0.987, percent=True) == "98,7\xa0%"
     nnbook.setup("ko")
     assert format_for_page(0.5) == "0.500"

@@ -11,6 +11,7 @@ import re
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from matplotlib.figure import Figure
 from PIL import Image
 
 import nnbook
@@ -113,6 +114,42 @@ def test_an_image_without_a_description_has_none_to_give(tmp_path):
     (tmp_path / "c.png").write_bytes(data)
     assert (plots.embedded_meta(tmp_path / "c.png") or {}).get("alt") is None
     plt.close(fig)
+
+
+def test_a_comment_that_is_not_ours_gives_no_description(tmp_path):
+    # A JPEG whose comment starts like ours but holds no JSON: the Sphinx read goes on.
+    Image.new("RGB", (4, 4)).save(tmp_path / "d.jpg", comment=f"{plots.META_KEY}:{{not json")
+    assert plots.embedded_meta(tmp_path / "d.jpg") is None
+
+
+class _Formatters(dict):
+    """IPython's display formatters as ``install_display`` meets them, one per MIME type."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        for mime in ("image/png", "image/jpeg"):
+            self[mime] = type("F", (), {"for_type": lambda me, kind, f: setattr(me, "f", f)})()
+
+
+def test_each_display_encodes_its_figure_once_and_never_shows_another(monkeypatch):
+    import IPython
+
+    formatters = _Formatters()
+    shell = type("Shell", (), {"display_formatter": type("D", (), {"formatters": formatters})})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(plots.plt, "switch_backend", lambda name: None)  # no real kernel here
+    calls = []
+    monkeypatch.setattr(plots, "encode", lambda fig: calls.append(fig) or (
+        "image/png", f"{len(calls)}".encode()))
+    assert plots.install_display()
+    png, jpeg = formatters["image/png"].f, formatters["image/jpeg"].f
+    fig = Figure()  # not pyplot's: no backend is loaded here
+    first = png(fig)
+    assert jpeg(fig) is None and len(calls) == 1  # one display, both formatters: encoded once
+    assert png(fig) != first and len(calls) == 2  # displayed again (changed?): encoded again
+    only_png = png(fig)  # a front end that asks for PNG only: each display its own encoding
+    assert png(fig) != only_png
+    assert png(fig) != png(Figure())  # another figure never gets this one's image
 
 
 @pytest.mark.parametrize("captions", [

@@ -232,6 +232,8 @@ def test_diversity_is_zero_for_a_collapsed_generator():
     assert generative.mean_pairwise_distance(same) == pytest.approx(0, abs=1e-3)
     two = torch.stack([torch.zeros(1, 28, 28), torch.ones(1, 28, 28)])
     assert generative.mean_pairwise_distance(two) == pytest.approx(28.0, rel=1e-4)
+    with pytest.raises(ValueError, match="at least 2, got 1"):  # not a silent NaN
+        generative.mean_pairwise_distance(two[:1])
     labels = torch.arange(10).repeat_interleave(2)
     spread = generative.diversity(torch.rand(20, 1, 28, 28), labels)
     assert spread.shape == (10,) and (spread > 5).all()

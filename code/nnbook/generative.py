@@ -195,6 +195,8 @@ def hardest_digits(per_digit: torch.Tensor) -> list[int]:
 
 def mean_pairwise_distance(images: torch.Tensor) -> float:
     """Mean Euclidean distance between every two different images (pixels in [0, 1])."""
+    if len(images) < 2:  # no pair: the mean would be 0/0
+        raise ValueError(f"a distance between images needs at least 2, got {len(images)}")
     flat = images.reshape(len(images), -1).float()
     distances = torch.cdist(flat, flat)
     n = len(flat)

@@ -700,9 +700,9 @@ def embedded_meta(path) -> dict | None:
                 comment = image.info.get("comment", b"")
                 prefix = f"{META_KEY}:".encode()
                 text = comment[len(prefix):].decode() if comment.startswith(prefix) else None
-    except OSError:
+        return json.loads(text) if text else None
+    except (OSError, ValueError):  # not an image, or a comment that is not ours (not JSON)
         return None
-    return json.loads(text) if text else None
 
 
 def install_display() -> bool:
@@ -719,26 +719,27 @@ def install_display() -> bool:
     if shell is None:
         return False
     import base64
+    import weakref
 
     from matplotlib.figure import Figure
 
     plt.switch_backend(plt.rcParams["backend"])  # import it now: it sets its formatters once
-    both = {"image/png", "image/jpeg"}
-    pending: dict[int, tuple[str, bytes, set]] = {}
+    # The PNG and the JPEG formatter are both asked for one display: the figure is encoded
+    # once for both. Kept per figure (weakly: a figure closed takes its entry along, and a new
+    # figure never meets an old one's image); a formatter asked again is a new display.
+    encoded: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def formatter(mime: str):
         def format_figure(fig):
-            # the PNG and the JPEG formatter are both asked for one display: encode once
-            kind, data, asked = pending.get(id(fig)) or (*encode(fig), set())
+            entry = encoded.get(fig)
+            if entry is None or mime in entry[2]:
+                entry = encoded[fig] = (*encode(fig), set())
+            kind, data, asked = entry
             asked.add(mime)
-            if asked >= both:
-                pending.pop(id(fig), None)
-            else:
-                pending[id(fig)] = (kind, data, asked)
             return base64.b64encode(data).decode() if kind == mime else None
         return format_figure
 
     formatters = shell.display_formatter.formatters
-    for mime in both:
+    for mime in ("image/png", "image/jpeg"):
         formatters[mime].for_type(Figure, formatter(mime))
     return True

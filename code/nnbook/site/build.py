@@ -205,10 +205,12 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
 
 
 def _results_state(trainings: list[str]) -> str:
-    """What the results cache holds for these trainings: the inputs and every entry file."""
+    """What the results cache holds for these trainings: the inputs and every entry file, by
+    content (tens of MB, read in a fraction of a second): a rewrite of the same size within
+    one tick of the file system's clock is seen too."""
     folder = work_dir() / "results"
     files = sorted(folder.glob("*.pt")) + sorted(folder.glob("*.json"))
-    entries = [f"{f.name} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files]
+    entries = [f"{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in files]
     # The device the trainer will use (CUDA-trained entries have other keys): after a GPU
     # build, NNBOOK_DEVICE=cpu must train again, not trust the stamp.
     device = f"{shutil.which('nvidia-smi') is not None} {os.environ.get('NNBOOK_DEVICE', '')}"

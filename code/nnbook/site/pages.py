@@ -7,6 +7,8 @@ and neither shows the call.
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 
 from nnbook import i18n
@@ -34,6 +36,6 @@ def format_for_page(value, digits: int | None = None, percent: bool = False) -> 
         return value
     if percent:
         return i18n.percent(value, 1 if digits is None else digits)
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):  # NumPy's integers too: no decimals
         return i18n.number(value, 0)
     return i18n.number(value, 3 if digits is None else digits)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -69,9 +70,16 @@ def write_language(build: Path, lang: str, rows: list[dict], seconds: float, ok:
 
 
 def load(build: Path) -> list[dict]:
-    """Every language's saved report, in file-name order."""
-    return [json.loads(p.read_text(encoding="utf-8"))
-            for p in sorted((build / "report").glob("*.json"))]
+    """Every language's saved report, in file-name order. A damaged one is left out and named
+    on stderr (the end of a build goes on; that language's next build writes it again)."""
+    reports = []
+    for path in sorted((build / "report").glob("*.json")):
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as err:
+            print(f"[nnbook] left out the damaged execution report {path}: {err}",
+                  file=sys.stderr)
+    return reports
 
 
 def summary(report: dict) -> str:
