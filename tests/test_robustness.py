@@ -48,7 +48,7 @@ def sha256(blob: bytes) -> str:
 
 # --- cheap imports -----------------------------------------------------------------------------
 def test_import_nnbook_loads_neither_torch_nor_matplotlib():
-    code = ("import sys, nnbook, nnbook.site.build, nnbook.site.sphinx\n"
+    code = ("import sys, nnbook, nnbook.site.build, nnbook.site.sphinx, nnbook.site.figures\n"
             "heavy = [m for m in ('torch', 'matplotlib', 'sklearn', 'torchvision') "
             "if m in sys.modules]\n"
             "assert not heavy, heavy\n")

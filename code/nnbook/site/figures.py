@@ -36,8 +36,6 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from nnbook.plots import embedded_meta
-
 # Scripts a page can do without (see the module's docstring), by the end of their path.
 DROPPED_SCRIPTS = ("scripts/fontawesome.js",)
 SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
@@ -66,6 +64,8 @@ def drop_scripts(html: str, search_page: bool = False) -> str:
 
 def describe_images(app: Sphinx, doctree: nodes.document) -> None:
     """Alt text (and the grid class) from what the plotting function embedded in the file."""
+    from nnbook.plots import embedded_meta  # matplotlib: only when a page has figures
+
     docname = app.env.docname
     for node in doctree.findall(nodes.image):
         uri = node.get("uri", "")
