@@ -118,7 +118,7 @@ def page(browser, base_url):
     # Offline: anything from another host is refused at once (the site needs none).
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # a bound on a failure, on a loaded 2-core machine
     yield page
     context.close()
 
@@ -428,7 +428,7 @@ def offline(browser, base_url):
 
     context.route("**/*", cut)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)
     yield page, elsewhere
     context.close()
 

@@ -210,7 +210,7 @@ def phone(browser):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2)
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # a bound on a failure, on a loaded 2-core machine
     yield page
     context.close()
 
