@@ -24,7 +24,7 @@ import threading
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlparse
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 import yaml
@@ -510,3 +510,371 @@ def test_translators_pages_say_so_and_follow_the_readers_colour_scheme(browser, 
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{rel} is {width} px wide on a 390-px screen"
         context.close()
+
+
+# --- every control a reader uses, on every screen, by touch and by keyboard (#26) ------------
+# Each test USES a control the way a reader does (a tap on a touch screen; Tab to it and Enter)
+# at a phone's, a tablet's and a desktop's width, and checks what it did, not only that it is
+# there: pydata-sphinx-theme once rendered hidden copies of the chapter-list and contents
+# toggles, its scripts bound the first copy, and tapping the visible button did nothing.
+
+SCREENS = {"phone": (390, 844), "tablet": (800, 900), "desktop": (1366, 900)}
+HOW = ("touch", "keyboard")
+DRAWER_BELOW = 992  # the theme's breakpoints: narrower, the chapter list is a drawer
+CONTENTS_DRAWER_BELOW = 1200  # narrower, the page's contents is a drawer too
+SIDEBAR_SHOWN = ("document.getElementById('pst-primary-sidebar')"
+                 ".checkVisibility({visibilityProperty: true})")
+# A focused control shows it: an outline at least 2 px wide, or a ring drawn as a box-shadow.
+FOCUS_SHOWN = """el => { const s = getComputedStyle(el);
+    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2)
+        || (s.boxShadow !== 'none' && s.boxShadow !== ''); }"""
+DESCRIBE = """el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).trim()
+    .split(/\\s+/).join('.') : '') + ' ' + (el.getAttribute('aria-label') || el.textContent
+    || '').trim().slice(0, 30)"""
+
+
+def other_language(lang: str) -> str:
+    return LANGS[(LANGS.index(lang) + 1) % len(LANGS)]
+
+
+@pytest.fixture
+def reader(browser, base_url):
+    """Opens a page as a reader would on a screen, by touch or by keyboard: ``reader(rel,
+    screen, how)`` -> page (a touch screen is a mobile one at a phone's width)."""
+    contexts = []
+
+    def open_page(rel: str, screen: str, how: str, **options):
+        width, height = SCREENS[screen]
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      has_touch=how == "touch",
+                                      is_mobile=how == "touch" and screen == "phone",
+                                      color_scheme=options.pop("color_scheme", "light"))
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.nnbook_errors = errors
+        page.goto(base_url + rel)
+        page.wait_for_load_state("load")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def tab_to(page, control, limit: int = 200) -> None:
+    """Tab until ``control`` has the focus; it and every control on the way show the focus."""
+    unseen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if control.evaluate("el => el === document.activeElement"):
+            assert control.evaluate(FOCUS_SHOWN), (
+                f"{control.evaluate(DESCRIBE)}: the keyboard's focus is not visible on it")
+            assert not unseen, f"focus not visible on the way: {unseen}"
+            return
+        focused = page.evaluate_handle("document.activeElement")
+        if focused.evaluate("el => el !== document.body") and not focused.evaluate(FOCUS_SHOWN):
+            unseen.append(focused.evaluate(DESCRIBE))
+    pytest.fail(f"{limit} presses of Tab never reached {control.evaluate(DESCRIBE)}")
+
+
+def tap(page, control) -> None:
+    """A finger on the middle of ``control`` as the screen shows it, where nothing covers it
+    (Playwright's own tap first scrolls a sticky header's button "into view", moving the page)."""
+    box = control.bounding_box()
+    assert box, f"{control.evaluate(DESCRIBE)} is not on the page"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    size = page.viewport_size
+    assert 0 <= x < size["width"] and 0 <= y < size["height"], (
+        f"{control.evaluate(DESCRIBE)} is off the screen ({x:.0f}, {y:.0f})")
+    uncovered = """(el, [x, y]) => new Promise(done => { const start = Date.now();
+        const look = () => el.contains(document.elementFromPoint(x, y)) ? done(true)
+            : Date.now() - start > 2000 ? done(false) : setTimeout(look, 50);
+        look(); })"""  # a drawer that has just closed slides away
+    assert control.evaluate(uncovered, [x, y]), f"something covers {control.evaluate(DESCRIBE)}"
+    page.touchscreen.tap(x, y)
+
+
+def use(page, control, how: str) -> None:
+    """A tap, or Tab to the control and Enter."""
+    assert control.is_visible(), f"{control.evaluate(DESCRIBE)} is not visible"
+    if how == "touch":
+        tap(page, control)
+    else:
+        tab_to(page, control)
+        page.keyboard.press("Enter")
+
+
+def is_focused(control) -> bool:
+    return control.evaluate("el => el === document.activeElement")
+
+
+def wait_focused(page, control) -> None:
+    """Wait (briefly) until ``control`` has the keyboard's focus."""
+    control.evaluate("""el => new Promise((ok, no) => { const start = Date.now();
+        const look = () => el === document.activeElement ? ok()
+            : Date.now() - start > 2000 ? no(new Error('the focus is not back on it'))
+            : setTimeout(look, 20);
+        look(); })""")
+
+
+def in_view(page, element) -> bool:
+    """Whether ``element``'s top is on the screen, below the sticky article header."""
+    return element.evaluate("""el => { const r = el.getBoundingClientRect();
+        const header = document.querySelector('.bd-header-article');
+        const top = header ? header.getBoundingClientRect().bottom - 2 : 0;
+        return r.top >= top && r.top < innerHeight - 20; }""")
+
+
+def dialog_open(page, dialog_id: str) -> bool:
+    return page.evaluate(f"document.getElementById('{dialog_id}').open")
+
+
+def built_chapters(lang: str) -> list[str]:
+    """The chapters (toc order) this build made of ``lang`` (that the whole book has every one
+    is test_page_loads_...'s to say)."""
+    return [c for c in CHAPTERS if (SITE / lang / f"{c}.html").is_file()]
+
+
+CONTROL_CASES = [pytest.param(lang, screen, how, id=f"{lang}-{screen}-{how}")
+                 for lang in LANGS for screen in SCREENS for how in HOW]
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_the_chapter_list_opens_lists_the_chapters_and_closes(reader, lang, screen, how):
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    page = reader(rel, screen, how)
+    assert page.locator(".primary-toggle").count() == 1, "one chapter-list toggle per page"
+    toggle = page.locator(".bd-header-article .primary-toggle")
+    chapters = built_chapters(lang)
+    others = [c for c in chapters if c != CHAPTER]
+    assert others, f"{lang}: build another chapter beside {CHAPTER}"
+    links = [f'a[href="{c}.html"]' for c in others]
+    if SCREENS[screen][0] >= DRAWER_BELOW:  # a column beside the page, hidden and shown again
+        sidebar = page.locator("#pst-primary-sidebar")
+        assert all(sidebar.locator(link).is_visible() for link in links)
+        use(page, toggle, how)
+        page.wait_for_function("!" + SIDEBAR_SHOWN)
+        if how == "keyboard":
+            wait_focused(page, toggle)  # the theme takes it off; nnbook.js puts it back
+            page.keyboard.press("Enter")
+        else:
+            tap(page, toggle)
+        page.wait_for_function(SIDEBAR_SHOWN)
+        target = sidebar.locator(links[0])
+    else:  # a drawer over the page
+        use(page, toggle, how)
+        page.wait_for_function("document.getElementById('pst-primary-sidebar-modal').open")
+        drawer = page.locator("#pst-primary-sidebar-modal")
+        for link in links:
+            assert drawer.locator(link).is_visible() and in_view(page, drawer.locator(link)), (
+                f"{rel} at {screen}: the chapter list shows no {link}")
+        if how == "touch":  # a tap beside the drawer closes it
+            box = drawer.bounding_box()
+            width, height = SCREENS[screen]
+            assert box["x"] + box["width"] < width - 20, "the drawer leaves no room to tap"
+            page.touchscreen.tap(width - 10, height // 2)
+        else:  # Escape closes it, and the focus is back on the toggle
+            page.keyboard.press("Escape")
+        page.wait_for_function("!document.getElementById('pst-primary-sidebar-modal').open")
+        assert not drawer.locator(links[0]).is_visible()
+        if how == "keyboard":
+            wait_focused(page, toggle)
+            page.keyboard.press("Enter")
+        else:
+            tap(page, toggle)
+        page.wait_for_function("document.getElementById('pst-primary-sidebar-modal').open")
+        target = drawer.locator(links[0])
+    # and a chapter in the list opens it
+    if how == "touch":
+        tap(page, target)
+    else:
+        tab_to(page, target)
+        page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{lang}/{others[0]}.html")
+    assert not page.nnbook_errors, page.nnbook_errors
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_the_page_contents_open_and_lead_to_a_section(reader, lang, screen, how):
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    page = reader(rel, screen, how)
+    assert page.locator(".secondary-toggle").count() == 1, "one contents toggle per page"
+    if SCREENS[screen][0] >= CONTENTS_DRAWER_BELOW:  # a column: always there
+        contents = page.locator("#pst-secondary-sidebar")
+    else:
+        use(page, page.locator(".bd-header-article .secondary-toggle"), how)
+        page.wait_for_function("document.getElementById('pst-secondary-sidebar-modal').open")
+        contents = page.locator("#pst-secondary-sidebar-modal")
+    entries = contents.locator(".toc-entry a")
+    assert entries.count() >= 3, f"{rel}: the contents list {entries.count()} sections"
+    for i in range(entries.count()):
+        assert entries.nth(i).is_visible(), f"{rel} at {screen}: contents entry {i} not shown"
+    entry = entries.nth(2)
+    anchor = entry.get_attribute("href")
+    if how == "touch":
+        tap(page, entry)
+    else:
+        tab_to(page, entry)
+        page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{CHAPTER}.html{anchor}")
+    page.wait_for_function("!document.getElementById('pst-secondary-sidebar-modal')?.open")
+    section = page.locator(f"[id='{unquote(anchor[1:])}']")
+    page.wait_for_timeout(300)  # the scroll
+    assert in_view(page, section.locator("h2, h3").first), f"{anchor} is not on the screen"
+    if how == "keyboard" and SCREENS[screen][0] < CONTENTS_DRAWER_BELOW:
+        wait_focused(page, section)  # the keyboard goes on from the chosen section
+    assert not page.nnbook_errors, page.nnbook_errors
+
+
+ARTICLE_TEXT = """async (href) => {
+    const html = await (await fetch(href)).text();
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    doc.querySelectorAll('.headerlink, script, style').forEach(el => el.remove());
+    return doc.querySelector('article.bd-article').textContent.replace(/\\s+/g, ' ');
+}"""
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_search_takes_a_word_and_lists_the_chapter_with_its_own_words(reader, lang, screen, how):
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    word = unique_word(lang, CHAPTER)
+    page = reader(rel, screen, how)
+    button = page.locator(".bd-sidebar-primary .search-button-field"
+                          if SCREENS[screen][0] >= DRAWER_BELOW
+                          else ".bd-header-article .search-button")
+    use(page, button, how)
+    page.wait_for_function("document.getElementById('pst-search-dialog').open")
+    field = page.locator("#pst-search-dialog input[name=q]")
+    assert is_focused(field), "the search field does not take the text"
+    page.keyboard.type(word)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/{lang}/search\.html\?q="))
+    page.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li p.context').length"
+        " && !document.querySelector('#search-results h2')?.textContent.includes('…')")
+    results = page.eval_on_selector_all(
+        "#search-results ul.search li",
+        "lis => lis.map(li => [li.querySelector('a').href, li.querySelector('p.context')"
+        "?.textContent.replace(/\\s+/g, ' ').replace(/^\\.\\.\\.|\\.\\.\\.$/g, '').trim()])")
+    assert any(urldefrag(href)[0].endswith(f"/{CHAPTER}.html") for href, _ in results), (
+        f"{lang}: searching {word!r} did not list {CHAPTER}: {results}")
+    for href, snippet in results:  # a snippet quotes the chapter, not its menus
+        if snippet:
+            text = page.evaluate(ARTICLE_TEXT, urldefrag(href)[0])
+            assert snippet in text, f"{href}: the snippet {snippet!r} is not the page's text"
+    assert not page.nnbook_errors, page.nnbook_errors
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_the_language_switcher_keeps_the_readers_place(reader, lang, screen, how):
+    other = other_language(lang)
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    built(f"{other}/{CHAPTER}.html")
+    page = reader(rel, screen, how)
+    link = page.locator(f'.nnbook-languages a[hreflang="{other}"]')
+    if how == "keyboard":  # the reader tabs to the switcher, then scrolls to read on
+        tab_to(page, link)
+    # the reader is in the third section, a little below its heading
+    page.evaluate("""() => { const s = document.querySelectorAll(
+        'article.bd-article > section > section')[2]; s.scrollIntoView();
+        window.scrollBy(0, -60); }""")
+    page.wait_for_timeout(200)  # the switcher follows the scrolling at the next frame
+    if how == "touch":
+        tap(page, link)
+    else:
+        assert is_focused(link)
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/{other}/{CHAPTER}\.html#"))
+    page.wait_for_load_state("load")
+    expected = page.evaluate(
+        "document.querySelectorAll('article.bd-article > section > section')[2].id")
+    assert page.url.endswith(f"#{expected}"), f"{page.url}: not the third section {expected}"
+    page.wait_for_timeout(200)
+    heading = page.locator(f"[id='{expected}'] > h2")
+    assert in_view(page, heading), f"{page.url}: the section is not on the screen"
+    assert page.evaluate("document.documentElement.lang") == other
+    assert not page.nnbook_errors, page.nnbook_errors
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_switcher_on_the_search_page_keeps_the_search(reader, lang):
+    other = other_language(lang)
+    built(f"{lang}/search.html")
+    built(f"{other}/search.html")
+    page = reader(f"{lang}/search.html?q=torch", "phone", "touch")
+    tap(page, page.locator(f'.nnbook-languages a[hreflang="{other}"]'))
+    page.wait_for_url(f"**/{other}/search.html?q=torch")
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_the_theme_switch_changes_the_colours_and_keeps_them(reader, lang, screen, how):
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    page = reader(rel, screen, how)  # the system's scheme: light
+    button = page.locator(".bd-header-article .theme-switch-button")
+    seen = {}
+    for turn in range(3):  # auto, light, dark in some order: every mode once
+        if turn == 0 or how == "touch":
+            use(page, button, how)
+        else:
+            wait_focused(page, button)
+            page.keyboard.press("Enter")
+        page.wait_for_timeout(100)
+        theme = page.evaluate("document.documentElement.dataset.theme")
+        seen[theme] = _background_luminance(page)
+    assert set(seen) == {"light", "dark"}, f"the switch gave the themes {seen}"
+    assert seen["dark"] < 0.2 < 0.8 < seen["light"], f"background luminance: {seen}"
+    mode = page.evaluate("document.documentElement.dataset.mode")
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.mode") == mode, "not kept"
+    assert not page.nnbook_errors, page.nnbook_errors
+
+
+@pytest.mark.parametrize(("lang", "screen", "how"), CONTROL_CASES)
+def test_the_download_menu_gives_the_notebook_and_colab_opens_it(reader, lang, screen, how):
+    import json
+
+    rel = f"{lang}/{CHAPTER}.html"
+    built(rel)
+    page = reader(rel, screen, how)
+    toggle = page.locator(".bd-header-article .dropdown-download-buttons > button")
+    menu = page.locator(".bd-header-article .dropdown-download-buttons .dropdown-menu")
+    use(page, toggle, how)
+    notebook = menu.locator("a.btn-download-notebook-button")
+    notebook.wait_for(state="visible")
+    if how == "keyboard":  # the menu's items take the keyboard too
+        page.keyboard.press("ArrowDown")
+        assert is_focused(notebook) and notebook.evaluate(FOCUS_SHOWN)
+    assert not menu.locator("a[href$='.md']").count(), "the MyST source is no reader's download"
+    href = notebook.get_attribute("href")
+    assert Path(href).name == f"nnbook-{lang}-{CHAPTER}.ipynb", href
+    response = page.request.get(urljoin(page.url, href))
+    assert response.ok, f"{href}: HTTP {response.status}"
+    data = json.loads(response.body())
+    assert data["nbformat"] == 4 and len(data["cells"]) > 3, f"{href} is no notebook"
+    # Open in Colab: the button beside the menu, or (on a phone) the menu's item
+    colab = page.locator('.bd-header-article a[href^="https://colab.research.google.com/"]')
+    if colab.count():
+        shown = [colab.nth(i) for i in range(colab.count()) if colab.nth(i).is_visible()]
+        assert shown, f"{rel} at {screen}: no Colab control shown"
+        hrefs = {c.get_attribute("href") for c in shown}
+        assert len(hrefs) == 1, hrefs
+        match = re.fullmatch(r"https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/"
+                             r"notebooks/([a-z]+)/([^/]+\.ipynb)", hrefs.pop())
+        assert match and match.groups() == (lang, f"nnbook-{lang}-{CHAPTER}.ipynb"), match
+        published = BUILD / "notebooks" / lang / match.group(2)
+        assert published.is_file(), f"{published}: Colab would find no notebook"
+    if how == "touch":  # a tap elsewhere closes the menu
+        page.locator("article.bd-article h1").first.tap(position={"x": 4, "y": 4})
+    else:
+        page.keyboard.press("Escape")
+    notebook.wait_for(state="hidden")
+    assert not page.nnbook_errors, page.nnbook_errors

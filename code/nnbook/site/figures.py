@@ -20,7 +20,16 @@ the theme's heavy assets that a page does not use:
 - in the theme's stylesheet, the rules of the ~1,900 Font Awesome icons no page uses (a fifth
   of its bytes; after the build, ``slim_theme_css``);
 - seven or eight render-blocking stylesheets: after the build each page links one bundle of
-  them (``bundle_css``), its relative url()s rebased.
+  them (``bundle_css``), its relative url()s rebased;
+- Font Awesome's web fonts (the solid one alone 156 KB on every page, for about twenty icons):
+  after the build each is cut down to the icons the stylesheets still name (``subset_icon_fonts``:
+  2-3 KB of WOFF);
+- the files no page loads: source maps, fontawesome.js, the themes' translation catalogs and
+  Jinja fragments, the stylesheets now inside the bundles, fonts no stylesheet names
+  (``prune_unused``: 20 MB of a four-language build).
+
+And every figure (an image under ``_images/``) is a link to its file: on a phone, a tap opens
+the figure at its full size, where it can be zoomed (``linked_images``).
 
 The first two are written by the theme's templates: they go through a template filter,
 ``nnbook_drop_scripts``, which our ``layout.html`` applies to its ``css`` and ``extrahead``
@@ -29,7 +38,10 @@ blocks; the others are Sphinx's lists of files, filtered per page.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +114,30 @@ def sized_images(body: str, sizes: dict[str, tuple[int, int]]) -> str:
         return f"{tag[:-1].rstrip()} {' '.join(extra)}>"
 
     return _IMG.sub(fix, body)
+
+
+_LINK_OPEN = re.compile(r"<a\b", re.I)
+_LINK_CLOSE = re.compile(r"</a\s*>", re.I)
+
+
+def linked_images(body: str, title: str = "") -> str:
+    """Every figure (``<img>`` of a file under ``_images/``) not already inside a link becomes a
+    link to its own file, class ``nnbook-figure``: on a phone a figure is shrunk to the column,
+    its words to a few pixels; a tap opens it at full size, where the reader can zoom."""
+    out, at = [], 0
+    for match in _IMG.finditer(body):
+        src = _SRC.search(match.group(0))
+        before = body[:match.start()]
+        opened = [m.start() for m in _LINK_OPEN.finditer(before)]
+        closed = [m.start() for m in _LINK_CLOSE.finditer(before)]
+        inside = bool(opened) and (not closed or opened[-1] > closed[-1])
+        if not src or "_images/" not in src.group(1) or inside:
+            continue
+        extra = f' title="{html.escape(title)}"' if title else ""
+        out += [body[at:match.start()],
+                f'<a class="nnbook-figure" href="{src.group(1)}"{extra}>{match.group(0)}</a>']
+        at = match.end()
+    return "".join(out) + body[at:]
 
 
 def image_sizes(app: Sphinx) -> dict[str, tuple[int, int]]:
@@ -186,7 +222,10 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict,
                  doctree: Any) -> None:
     body = context.get("body") or ""
     if doctree is not None and "<img" in body:
-        context["body"] = sized_images(body, image_sizes(app))
+        from sphinx.locale import get_translation
+
+        title = get_translation("sphinx")("Open the figure at full size")
+        context["body"] = linked_images(sized_images(body, image_sizes(app)), str(title))
     if doctree is not None:
         unused = unused_assets(body)
         for key in ("css_files", "script_files"):
@@ -368,6 +407,123 @@ def bundle_css(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(bundled, encoding="utf-8")
 
 
+# Font Awesome draws the theme's icons from a web font of ~1,400 glyphs (the solid one 156 KB,
+# fetched by every page before its icons show). The stylesheets, once slimmed, name the few the
+# site shows: as "\\f0c9" in an icon's rule, or in a variable (--pst-icon-...).
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
+_FONT_SRC = re.compile(r"\bsrc\s*:[^;}]*")
+_TTF = re.compile(r"""url\(\s*['"]?([^'")]+\.ttf)['"]?\s*\)""")
+_GLYPH = re.compile(r"\\([ef][0-9a-fA-F]{3})(?![0-9a-fA-F])")  # the icons' Private Use Area
+
+
+def icon_codepoints(css: str) -> set[int]:
+    """The icon code points a stylesheet names (outside its @font-face rules)."""
+    return {int(code, 16) for code in _GLYPH.findall(_FONT_FACE.sub("", css))}
+
+
+def subset_font(ttf: Path, codepoints: set[int]) -> bytes:
+    """``ttf`` with only the glyphs of ``codepoints``, as WOFF (zlib: no Brotli needed)."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = []
+    options.hinting = False
+    options.name_IDs = ["*"]  # the licence and the font's names stay
+    font = TTFont(ttf)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(codepoints))
+    subsetter.subset(font)
+    font.flavor = "woff"
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def subset_faces(css: str, folder: Path, codepoints: set[int]) -> str:
+    """``css`` (a stylesheet in ``folder``) with each Font Awesome @font-face loading a WOFF of
+    only ``codepoints``, written beside the font as ``<font>-<hash>.woff``."""
+
+    def cut(face: re.Match) -> str:
+        rule = face.group(0)
+        ttf = _TTF.search(rule)
+        source = (folder / ttf.group(1)).resolve() if ttf else None
+        if "Font Awesome" not in rule or source is None or not source.is_file():
+            return rule
+        data = subset_font(source, codepoints)
+        name = f"{source.stem}-{hashlib.sha256(data).hexdigest()[:12]}.woff"
+        (source.parent / name).write_bytes(data)
+        url = ttf.group(1).rsplit("/", 1)[0] + "/" + name if "/" in ttf.group(1) else name
+        return _FONT_SRC.sub(f'src:url({url}) format("woff")', rule, count=1)
+
+    return _FONT_FACE.sub(cut, css)
+
+
+def subset_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
+    """After the build (slimmed, not yet bundled): Font Awesome's fonts cut down to the icons
+    the site's stylesheets name (``subset_faces``)."""
+    if exception is not None or getattr(app.builder, "format", "") != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    sheets = sorted(static.rglob("*.css"))
+    codepoints: set[int] = set()
+    for path in sheets:
+        codepoints |= icon_codepoints(path.read_text(encoding="utf-8"))
+    for path in sheets:
+        css = path.read_text(encoding="utf-8")
+        if "Font Awesome" in css and "@font-face" in css and not path.name.startswith("nnbook-"):
+            path.write_text(subset_faces(css, path.parent, codepoints), encoding="utf-8")
+
+
+# What the theme and Sphinx copy into _static/ that no page loads (the deploy's unused bytes).
+UNUSED_FILES = ("*.map", "scripts/fontawesome.js", "scripts/fontawesome.js.LICENSE.txt",
+                "*webpack-macros.html")
+UNUSED_FOLDERS = ("locales",)  # the themes' own .po/.mo catalogs
+_REFERENCE = re.compile(r"""\b(?:href|src)=["']([^"'#?]+)""")
+
+
+def referenced_files(outdir: Path) -> set[Path]:
+    """Every file under ``_static/`` a built page links or loads, and the files the
+    stylesheets among them name in url()."""
+    found: set[Path] = set()
+    for page in outdir.rglob("*.html"):
+        if outdir / "_static" in page.parents:
+            continue
+        for url in _REFERENCE.findall(page.read_text(encoding="utf-8", errors="replace")):
+            if "://" not in url and not url.startswith(("data:", "mailto:", "/")):
+                found.add((page.parent / url).resolve())
+    for css in [p for p in found if p.suffix == ".css" and p.is_file()]:
+        for _quote, url in _CSS_URL.findall(css.read_text(encoding="utf-8", errors="replace")):
+            url = url.split("?")[0].split("#")[0]
+            if not re.match(r"^([a-z]+:|/)", url):
+                found.add((css.parent / url).resolve())
+    return found
+
+
+def prune_unused(app: Sphinx, exception: Exception | None) -> None:
+    """After the bundling: leave out of the site what no page loads (``UNUSED_FILES``,
+    ``UNUSED_FOLDERS``, and stylesheets, scripts and fonts under _static/ that no page or
+    loaded stylesheet names). Sphinx copies its static files again on the next build, and
+    the bundling reads them from there."""
+    if exception is not None or getattr(app.builder, "format", "") != "html":
+        return
+    outdir = Path(app.outdir)
+    static = outdir / "_static"
+    for pattern in UNUSED_FILES:
+        for path in static.rglob(pattern):
+            path.unlink()
+    for name in UNUSED_FOLDERS:
+        shutil.rmtree(static / name, ignore_errors=True)
+    used = referenced_files(outdir)
+    for path in static.rglob("*"):
+        if (path.suffix in (".css", ".js", ".woff", ".woff2", ".ttf", ".eot", ".otf")
+                and path.is_file() and path.resolve() not in used):
+            path.unlink()
+
+
 def add_filter(app: Sphinx) -> None:
     templates = getattr(app.builder, "templates", None)
     if templates is not None and hasattr(templates, "environment"):
@@ -379,5 +535,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", describe_images)
     app.connect("html-page-context", page_context, priority=600)
     app.connect("build-finished", slim_theme_css, priority=500)
+    app.connect("build-finished", subset_icon_fonts, priority=550)  # the slimmed stylesheets'
     app.connect("build-finished", bundle_css, priority=600)  # after the slimming
+    app.connect("build-finished", prune_unused, priority=900)  # after everything that reads them
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -164,6 +164,11 @@ def site_url(app: Sphinx) -> str:
     return (app.config.nnbook_site_url or "").rstrip("/") + "/"
 
 
+# Pages Sphinx writes in every language: the switcher on the search page leads to the search
+# page of the other language (and nnbook.js carries the query along), not to its index.
+SPHINX_PAGES = ("search", "genindex")
+
+
 def page_languages(app: Sphinx, pagename: str) -> list[dict[str, Any]]:
     """Every language of the book with the link from this page to its version of it."""
     lang = app.config.language
@@ -172,7 +177,7 @@ def page_languages(app: Sphinx, pagename: str) -> list[dict[str, Any]]:
     up = "../" * (depth + 1)  # from this page to the site root
     items = []
     for code, name in LANGUAGE_NAMES.items():
-        exists = (book / code / f"{pagename}.md").is_file() or (
+        exists = pagename in SPHINX_PAGES or (book / code / f"{pagename}.md").is_file() or (
             book / code / f"{pagename}.ipynb"
         ).is_file()
         page = pagename if exists else "index"
@@ -231,6 +236,16 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
                 executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
                 launch.wheel_url(site_url(app)), Path(app.outdir) / "_sources", cache)
             context["ipynb_source"] = target.name
+
+
+def without_source_download(app: Sphinx, pagename: str, templatename: str, context: dict,
+                            doctree: Any) -> None:
+    """The download menu without the page's MyST source (``.md``): its numbers are still
+    ``{glue}`` placeholders, of no use to a reader; the notebook has them written in."""
+    for group in context.get("header_buttons") or []:
+        if group.get("label") == "download-buttons":
+            group["buttons"] = [item for item in group["buttons"]
+                                if item.get("label") != "download-source-button"]
 
 
 def configure(app: Sphinx, config: Any) -> None:
@@ -481,6 +496,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("literalinclude", LiteralIncludeWithoutProse, override=True)
     app.connect("config-inited", configure)
     app.connect("html-page-context", add_page_context, priority=400)
+    app.connect("html-page-context", without_source_download, priority=503)  # after the theme
     app.connect("build-finished", write_js_translations)
     app.add_css_file("nnbook.css")
     app.setup_extension("nnbook.site.katex")  # formulas typeset while building
