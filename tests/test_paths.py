@@ -61,3 +61,17 @@ def test_restarting_with_pinned_kernels_keeps_python_dash_m(monkeypatch):
     [(program, argv, env)] = calls
     assert argv == [sys.executable, "-m", "nnbook", "train"]
     assert build.PINNED_KERNELS.items() <= env.items()
+
+
+def test_an_atomic_write_replaces_the_whole_file_or_leaves_it(tmp_path):
+    path = tmp_path / "report.json"
+    paths.write_atomic(path, lambda tmp: tmp.write_text("new"))
+    assert path.read_text() == "new"
+
+    def interrupted(tmp):
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        paths.write_atomic(path, interrupted)
+    assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["report.json"]

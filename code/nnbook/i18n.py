@@ -12,8 +12,6 @@ from __future__ import annotations
 import gettext
 import hashlib
 import io
-import os
-import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,8 +205,5 @@ def compile_language(lang: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     write_mo(buf, catalog)
-    # pages of 4 languages compile at once, and the build's threads too
-    tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, target)
+    paths.write_atomic(target, lambda tmp: tmp.write_bytes(buf.getvalue()))  # 4 languages at once
     return target

@@ -9,6 +9,8 @@ build into the current folder).
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,3 +42,15 @@ def source_dir() -> Path:
     """The book the site builds: ``NNBOOK_SOURCE`` (a folder with book/, _toc.yml and
     _config.yml; the tests build small broken books this way), else the repository."""
     return from_env("NNBOOK_SOURCE") or REPO
+
+
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` a temporary file beside ``path``, then rename it into place: a reader sees the
+    old file or the whole new one, never half of one. Each process and thread writing at once
+    has its own temporary file; an interrupted write leaves none behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from nnbook.core import device as default_device
-from nnbook.paths import work_dir
+from nnbook.paths import work_dir, write_atomic
 from nnbook.train import History
 
 
@@ -201,12 +201,6 @@ def _locked(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -255,13 +249,13 @@ def trained(
             history = train(model)
             TRAINED_HERE.append(weights.name)
             state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-            _write_atomic(weights, lambda p: torch.save(state, p))
+            write_atomic(weights, lambda p: torch.save(state, p))
             # The record is written last and names the weights' sha256: an entry is complete
             # only when both exist and agree (a killed or damaged write is trained again).
             data = history.to_dict() | {"name": name, "key": key,
                                         "weights_digest": weights_digest(state),
                                         "file_sha256": _sha256(weights)}
-            _write_atomic(record, lambda p: p.write_text(json.dumps(data, indent=1, default=str),
+            write_atomic(record, lambda p: p.write_text(json.dumps(data, indent=1, default=str),
                                                           encoding="utf-8"))
     model.to(dev).eval()
     return model, history
@@ -298,5 +292,5 @@ def computed(name: str, key: dict, compute: Callable[[], torch.Tensor]) -> torch
         except Exception:  # noqa: BLE001 - a damaged or half-written file: compute again
             path.unlink(missing_ok=True)
         value = compute().detach().cpu()
-        _write_atomic(path, lambda p: torch.save(value, p))
+        write_atomic(path, lambda p: torch.save(value, p))
         return value

@@ -164,9 +164,7 @@ def kernel_profile() -> Path:
     if not config.exists() or config.read_text() != text:
         # Kernels of the languages side by side read it while it is written: they see the old
         # file or the new one, never an empty one (which would capture fd output again).
-        tmp = config.with_name(f".{config.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_text(text)
-        os.replace(tmp, config)
+        paths.write_atomic(config, lambda tmp: tmp.write_text(text))
     return directory
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import sys
 import time
 from pathlib import Path
+
+from nnbook.paths import write_atomic
 
 
 def cache_records(cache_dir: Path) -> list:
@@ -63,9 +64,7 @@ def write_language(build: Path, lang: str, rows: list[dict], seconds: float, ok:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"lang": lang, "ok": ok, "build_seconds": round(seconds, 1),
             "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "pages": rows}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1), encoding="utf-8"))
     return path
 
 
