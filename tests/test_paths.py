@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from nnbook import i18n, paths
+from nnbook import paths
 from nnbook.site import build, launch, status
 
 
@@ -44,9 +44,10 @@ def test_a_relative_folder_is_made_absolute(monkeypatch, tmp_path):
 
 
 def test_the_site_finds_the_repository_through_paths_not_i18n():
-    from nnbook.site import katex, split, wheel
+    from nnbook.site import catalogs, katex, split, wheel
 
-    assert katex.REPO == split.REPO == wheel.REPO == build.REPO == paths.REPO == i18n.REPO
+    for module in (catalogs, katex, split, wheel, build):
+        assert module.REPO is paths.REPO, module.__name__
 
 
 def test_restarting_with_pinned_kernels_keeps_python_dash_m(monkeypatch):

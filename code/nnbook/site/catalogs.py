@@ -17,7 +17,6 @@ from babel.messages.pofile import write_po
 from nnbook.i18n import (
     DOMAIN,
     LANGUAGES,
-    REPO,
     TranslationError,
     compile_language,
     locales_dir,
@@ -25,6 +24,7 @@ from nnbook.i18n import (
     problems,
     read_catalog,
 )
+from nnbook.paths import REPO
 
 KEYWORDS = {"_": None, "N_": None}
 

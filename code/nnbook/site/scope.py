@@ -20,7 +20,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from nnbook import i18n
+from nnbook import i18n, paths
 from nnbook.site import status
 
 # Files the built site does not contain or depend on: a change to them needs no site test.
@@ -28,7 +28,7 @@ OUTSIDE_THE_SITE = {"README.md"}
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=i18n.REPO, capture_output=True, text=True,
+    return subprocess.run(["git", *args], cwd=paths.REPO, capture_output=True, text=True,
                           check=True).stdout
 
 
@@ -41,7 +41,7 @@ def _code_cells_at(revision: str, path: str) -> list[str] | None:
         text = _git("show", f"{revision}:{path}")
     except subprocess.CalledProcessError:
         return None  # the file is new (or gone)
-    scratch = i18n.paths.work_dir() / "scope" / Path(path).name
+    scratch = paths.work_dir() / "scope" / Path(path).name
     scratch.parent.mkdir(parents=True, exist_ok=True)
     scratch.write_text(text, encoding="utf-8")
     return status.code_cells(scratch)
