@@ -219,3 +219,19 @@ def test_openmp_threads_sleep_while_pages_share_the_cores_but_may_spin_for_the_t
     assert "OMP_WAIT_POLICY" not in build.kernel_env(shared=False)  # the trainer, alone
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # a reader's own choice is kept
     assert build.kernel_env(1)["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_a_results_folder_met_on_another_gpu_is_checked_again(tmp_path, monkeypatch):
+    from nnbook.site import build
+
+    monkeypatch.setenv("NNBOOK_BUILD", str(tmp_path))
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.parent.mkdir()
+    smi.write_text('#!/bin/sh\necho "GPU 0: $GPU_MODEL (UUID: GPU-0)"\n')
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{smi.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("GPU_MODEL", "NVIDIA A100-SXM4-80GB")
+    a100 = build._results_state(["zoo.lenet_mnist()"])
+    assert "A100" in build.gpus()
+    monkeypatch.setenv("GPU_MODEL", "NVIDIA H100 80GB HBM3")
+    assert build._results_state(["zoo.lenet_mnist()"]) != a100

@@ -202,6 +202,17 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
     return env
 
 
+def gpus() -> str:
+    """The GPUs ``nvidia-smi -L`` lists, "" where there is none (without importing torch)."""
+    if shutil.which("nvidia-smi") is None:
+        return ""
+    try:
+        return subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                              timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "nvidia-smi failed"
+
+
 def _results_state(trainings: list[str]) -> str:
     """What the results cache holds for these trainings: the inputs and every entry file, by
     content (tens of MB, read in a fraction of a second): a rewrite of the same size within
@@ -209,9 +220,9 @@ def _results_state(trainings: list[str]) -> str:
     folder = work_dir() / "results"
     files = sorted(folder.glob("*.pt")) + sorted(folder.glob("*.json"))
     entries = [f"{f.name} {hashlib.sha256(f.read_bytes()).hexdigest()}" for f in files]
-    # The device the trainer will use (CUDA-trained entries have other keys): after a GPU
-    # build, NNBOOK_DEVICE=cpu must train again, not trust the stamp.
-    device = f"{shutil.which('nvidia-smi') is not None} {os.environ.get('NNBOOK_DEVICE', '')}"
+    # The device the trainer will use (CUDA-trained entries have other keys, one per GPU model):
+    # after a GPU build, NNBOOK_DEVICE=cpu or another GPU must train again, not trust the stamp.
+    device = f"{gpus()} {os.environ.get('NNBOOK_DEVICE', '')}"
     return hashlib.sha256("\n".join([inputs_fingerprint(), device, *trainings, *entries])
                           .encode()).hexdigest()
 
