@@ -28,10 +28,14 @@ def scratch_locales(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _sources_as_published(monkeypatch):
-    """Every test sees the data's public URLs; one that wants a stand-in sets
-    NNBOOK_SOURCES_BASE itself (a run with a company mirror configured must pass too)."""
+def _data_as_a_fresh_machine_has_it(request, tmp_path_factory, monkeypatch):
+    """Every test sees the data's public URLs (one that wants a stand-in sets
+    NNBOOK_SOURCES_BASE itself), and a fast test downloads into a scratch folder: the data
+    folders are still read, but a data/ that `data fetch` filled in this checkout (the hosted
+    CI's) cannot answer for a download a test expects to fail."""
     monkeypatch.delenv("NNBOOK_SOURCES_BASE", raising=False)
+    if not any(request.node.get_closest_marker(m) for m in ("build", "browser", "reader")):
+        monkeypatch.setenv("NNBOOK_DATA", str(tmp_path_factory.mktemp("downloads")))
 
 
 def pytest_collection_modifyitems(config, items):
