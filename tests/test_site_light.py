@@ -54,10 +54,14 @@ class _Page(HTMLParser):
         self.scripts: list[str] = []
         self.blocking: list[str] = []  # scripts that hold up parsing and the first paint
         self.styles: list[str] = []
+        self.links: list[dict] = []  # the <a> elements open where the parser is
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "a":
+            self.links.append(a)
         if tag == "img":
+            a["_link"] = self.links[-1] if self.links else None
             self.images.append(a)
         elif tag == "script" and a.get("src"):
             self.scripts.append(a["src"])
@@ -65,6 +69,10 @@ class _Page(HTMLParser):
                 self.blocking.append(a["src"])
         elif tag == "link" and "stylesheet" in (a.get("rel") or "") and a.get("href"):
             self.styles.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.links:
+            self.links.pop()
 
 
 def built(rel: str) -> Path:
@@ -153,7 +161,7 @@ def page_weight(rel: str) -> dict[str, int]:
         text = css.read_text(encoding="utf-8", errors="replace")
         for face in re.findall(r"@font-face\s*{[^}]*}", text):
             family = re.search(r"font-family:\s*['\"]?([^;'\"]+)", face)
-            woff2 = re.search(r"url\(['\"]?([^)'\"]+\.woff2)", face)
+            woff2 = re.search(r"url\(['\"]?([^)'\"]+\.woff2?)[)'\"]", face)
             if not (family and woff2):
                 continue
             used = ("Font Awesome" in family.group(1) and "fa-solid" in woff2.group(1)
@@ -174,6 +182,76 @@ def test_a_chapter_page_weighs_under_a_megabyte(rel):
     assert total <= MAX_BYTES, (
         f"{rel}: {total:,} bytes with what it loads; heaviest: "
         + ", ".join(f"{Path(k).name} {v:,}" for k, v in heaviest))
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("rel", PAGES)
+def test_every_figure_opens_at_full_size(rel):
+    """On a phone a figure's words are a few pixels tall: a tap on it opens its file."""
+    for img in parsed(rel).images:
+        if "_images/" not in img.get("src", ""):
+            continue
+        link = img["_link"]
+        assert link and link.get("href") == img["src"], (
+            f"{rel}: <img src={img['src']!r}> is not a link to its file ({link})")
+        assert "nnbook-figure" in (link.get("class") or "").split()
+
+
+STATIC_FILES = (".css", ".js", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".map")
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_site_carries_only_what_its_pages_load(lang):
+    """No source maps, no fontawesome.js, no theme catalogs or Jinja fragments, and every
+    stylesheet, script and font under _static/ is one a page loads or a loaded stylesheet names
+    (the review found 21.7 MB of 46 never referenced)."""
+    static = SITE / lang / "_static"
+    assert static.is_dir(), f"{static} missing: build the site first (make build)"
+    loaded: set[Path] = set()
+    for page in (SITE / lang).glob("*.html"):
+        rel = f"{lang}/{page.name}"
+        for url in parsed(rel).scripts + parsed(rel).styles:
+            path = local(rel, url)
+            if path is not None:
+                loaded.add(path.resolve())
+    for css in [p for p in loaded if p.suffix == ".css"]:
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8")):
+            if not re.match(r"^([a-z]+:|/|#)", url):
+                loaded.add((css.parent / unquote(url.split("?")[0])).resolve())
+    found = [p for p in static.rglob("*") if p.is_file()]
+    left = [str(p.relative_to(static)) for p in found
+            if p.suffix in STATIC_FILES and p.resolve() not in loaded]
+    assert not left, f"{lang}: files no page loads: {left}"
+    for leftover in ("locales", "webpack-macros.html", "sbt-webpack-macros.html"):
+        assert not (static / leftover).exists(), f"{static / leftover} is shipped"
+    total = sum(p.stat().st_size for p in found)
+    assert total < 2_000_000, f"{static}: {total:,} bytes"
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_icon_font_holds_every_icon_a_page_shows_and_no_more(lang):
+    """Font Awesome's solid font, cut to the icons the site shows (156 KB in full)."""
+    from fontTools.ttLib import TTFont
+
+    rel = f"{lang}/{CHAPTERS[0]}.html"
+    css = "".join(local(rel, s).read_text(encoding="utf-8") for s in parsed(rel).styles)
+    face = next(f for f in re.findall(r"@font-face\s*{[^}]*}", css)
+                if "Font Awesome" in f and "900" in f)
+    font_url = re.search(r"url\(['\"]?([^)'\"]+)", face).group(1)
+    font = local(rel, "_static/" + font_url)
+    assert font.is_file() and font.stat().st_size < 10_000, f"{font}: the whole font?"
+    cmap = TTFont(font).getBestCmap()
+    shown = set()
+    for page in (SITE / lang).glob("*.html"):
+        shown |= set(re.findall(r"\bfa-[a-z0-9-]+", page.read_text(encoding="utf-8")))
+    missing = []
+    for rule in re.findall(r'((?:\.fa-[a-z0-9-]+:{1,2}before,?)+)\{content:"\\([0-9a-f]+)"', css):
+        names = set(re.findall(r"\.(fa-[a-z0-9-]+):", rule[0]))
+        if names & shown and int(rule[1], 16) not in cmap:
+            missing.append(sorted(names & shown))
+    assert not missing, f"{font.name} lacks the icons {missing}"
 
 
 # --- in the browser -----------------------------------------------------------------------
@@ -287,3 +365,71 @@ def test_screenshots_of_a_chapter_at_1366_and_390_px(browser, base_url, lang):
             page.screenshot(path=str(target / f"{Path(rel).stem}-{lang}-{width}-figure.png"))
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         context.close()
+
+
+HEADING_WORDS = """() => {
+    const out = [];
+    for (const h of document.querySelectorAll('article.bd-article :is(h1, h2, h3)')) {
+        const style = getComputedStyle(h);
+        const room = h.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const text = [...h.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)
+            .join(' ');
+        for (const word of text.split(/\\s+/).filter(Boolean)) {
+            const probe = document.createElement('span');
+            probe.textContent = word;
+            probe.style.whiteSpace = 'nowrap';
+            probe.style.hyphens = 'none';
+            h.appendChild(probe);
+            const width = probe.getBoundingClientRect().width;
+            probe.remove();
+            out.push({word, width, room, hyphens: style.hyphens, size: style.fontSize});
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", PAGES)
+def test_every_heading_word_fits_a_phone_line(phone, base_url, rel):
+    """At 390 px a heading's longest word fits on a line of its own (the review found
+    "foldningsnetvær/k" and "Reparameterisering/stricket" broken anywhere), and da, sv and nl
+    headings hyphenate by their language's rules."""
+    built(rel)
+    phone.goto(base_url + rel)
+    phone.wait_for_load_state("load")
+    words = phone.evaluate(HEADING_WORDS)
+    assert words, f"{rel}: no heading"
+    too_long = [f"{w['word']!r} {w['width']:.0f} px at {w['size']} in {w['room']:.0f} px"
+                for w in words if w["width"] > w["room"] + 0.5]
+    assert not too_long, f"{rel}: heading words wider than a phone's line: {too_long}"
+    if not rel.startswith("ko/"):
+        assert {w["hyphens"] for w in words} == {"auto"}, f"{rel}: headings do not hyphenate"
+    assert phone.evaluate("document.documentElement.lang") == rel.split("/")[0]
+
+
+FIGURE_PAGES = [next((p for p in PAGES if p.startswith(f"{lang}/") and "plots." in (
+    REPO / "book" / p.removesuffix(".html")).with_suffix(".md").read_text(encoding="utf-8")),
+    None) for lang in LANGS]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("rel", [p for p in FIGURE_PAGES if p])
+def test_a_tap_on_a_figure_opens_it_at_full_size(browser, base_url, rel):
+    built(rel)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + rel)
+    page.wait_for_load_state("load")
+    figure = page.locator("article a.nnbook-figure img").first
+    figure.scroll_into_view_if_needed()
+    figure.evaluate("i => i.decode()")
+    shown, natural, src = figure.evaluate("i => [i.clientWidth, i.naturalWidth, i.src]")
+    box = figure.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(src)
+    opened = page.evaluate("document.images[0] && document.images[0].naturalWidth")
+    assert opened == natural and natural > shown, (
+        f"{rel}: the figure shown {shown} px wide opened at {opened} px")
+    context.close()
