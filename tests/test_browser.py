@@ -47,7 +47,7 @@ ENGLISH_CHROME = [
     "previous page", "next page", "Link to this heading", "On this page", "Download this page",
     "Download source file", "Download notebook file", "Print to PDF", "Fullscreen mode",
     "Version warning", "Copy to clipboard", "Contents", "By nnbook", "Copyright",
-    "Open in Colab",
+    "Open in Colab", "Open the figure at full size",
 ]
 
 pytestmark = pytest.mark.browser
@@ -765,6 +765,12 @@ def test_search_takes_a_word_and_lists_the_chapter_with_its_own_words(reader, la
         "?.textContent.replace(/\\s+/g, ' ').replace(/^\\.\\.\\.|\\.\\.\\.$/g, '').trim()])")
     assert any(urldefrag(href)[0].endswith(f"/{CHAPTER}.html") for href, _ in results), (
         f"{lang}: searching {word!r} did not list {CHAPTER}: {results}")
+    assert page.evaluate("""() => {  // the field's magnifier beside the query, not over it
+        const form = document.querySelector('.bd-search-container form.bd-search');
+        const icon = form.querySelector('.fa-magnifying-glass').getBoundingClientRect();
+        const input = form.querySelector('input');
+        return icon.right <= input.getBoundingClientRect().left
+            + parseFloat(getComputedStyle(input).paddingLeft); }"""), "the icon covers the query"
     for href, snippet in results:  # a snippet quotes the chapter, not its menus
         if snippet:
             text = page.evaluate(ARTICLE_TEXT, urldefrag(href)[0])
