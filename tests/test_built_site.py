@@ -273,3 +273,18 @@ def test_formulas_are_typeset_in_the_html_with_the_sites_own_stylesheet(lang, pa
         font = font.strip("'\"")
         if "katex" in font and not font.startswith("data:"):
             assert (stylesheet.parent / font).is_file(), f"{stylesheet}: {font} missing"
+
+
+def test_a_page_shows_the_stale_notice_exactly_when_status_finds_it_stale():
+    """nnbook.site.freshness: a translation whose origin changed says so at its top; with
+    ``status`` reporting 0 stale (the book as committed), no page shows a notice."""
+    from nnbook.site import status
+
+    stale = {(e.lang, e.chapter.removesuffix(".md"))
+             for e in status.entries(status.book_dir()) if e.stale}
+    for lang in i18n.LANGUAGES:
+        for path in sorted((BUILD / "html" / lang).glob("*.html")):
+            shown = 'class="nnbook-stale"' in path.read_text(encoding="utf-8")
+            assert shown == ((lang, path.stem) in stale), (
+                f"{lang}/{path.name}: notice {'shown' if shown else 'missing'}; "
+                f"status finds stale: {sorted(stale)}")

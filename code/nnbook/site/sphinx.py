@@ -503,4 +503,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("nnbook.site.meta")  # descriptions, noindex, titles
     app.setup_extension("nnbook.site.outputs")  # outputs as text, PNG or JPEG only
     app.setup_extension("nnbook.site.launch")  # Open in Colab, the install commands
+    app.setup_extension("nnbook.site.freshness")  # a stale translation says so at its top
+    app.setup_extension("nnbook.site.feedback")  # each paragraph's link to a new issue
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
