@@ -52,3 +52,24 @@ def test_a_change_to_the_renderer_makes_the_next_build_rewrite_every_page(tmp_pa
     before = build.renderer_fingerprint()
     (site / "templates" / "page.html").write_text("<p>new</p>\n")
     assert build.renderer_fingerprint() != before
+
+
+def test_the_inline_script_is_plain_javascript_the_layout_can_include():
+    """templates/nnbook.js goes into every page through Jinja (layout.html): no template
+    syntax in it, nothing that ends the <script> early, and it parses (when Node is here)."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from nnbook.site.sphinx import TEMPLATES
+
+    script = TEMPLATES / "nnbook.js"
+    text = script.read_text(encoding="utf-8")
+    for mark in ("{{", "{%", "{#", "</script", "<!--"):
+        assert mark not in text, f"{script.name} holds {mark!r}"
+    assert '{% include "nnbook.js" %}' in (TEMPLATES / "layout.html").read_text(encoding="utf-8")
+    node = shutil.which("node")
+    if node:
+        result = subprocess.run([node, "--check", str(Path(script))], capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
