@@ -565,7 +565,7 @@ def reader(browser, base_url):
         context.close()
 
 
-def tab_to(page, control, limit: int = 200) -> None:
+def tab_to(page, control, limit: int = 400) -> None:
     """Tab until ``control`` has the focus; it and every control on the way show the focus."""
     unseen = []
     for _ in range(limit):
