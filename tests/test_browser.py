@@ -4,8 +4,11 @@ Serves ``$NNBOOK_BUILD/html`` (default ``_build/html``) on 127.0.0.1 and checks:
 of every language loads without console errors, broken images or broken internal links;
 the theme's words are in the page's language; the language switcher leads to the same
 chapter in each other language; search finds a chapter by a word only it contains, in
-each language (Korean too); no serious or critical axe-core violations. Screenshots of
-chapter 1 in each language go to ``$NNBOOK_BUILD/screenshots/``.
+each language (Korean too); no serious or critical axe-core violations; every control a reader
+uses (chapter list, page contents, search, language switcher, theme switch, download menu and
+Colab), at 390, 800 and 1366 px, by touch and by keyboard, does what it is for (chapter 1 and
+another chapter of each language, and the next language's chapter 1, must be built).
+Screenshots of chapter 1 in each language go to ``$NNBOOK_BUILD/screenshots/``.
 
 The pages to check come from the sources (``_toc.yml``, ``book/<lang>/``), never from what
 happens to be built, so a page missing from the build fails instead of being left out.
