@@ -13,6 +13,7 @@ translation's paragraph links to the origin's section that matches it.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -26,7 +27,6 @@ MAX_URL = 6000  # GitHub and browsers take longer addresses; a body this long is
 EXCERPT = 160  # the paragraph's text in a link: at most this many characters once URL-encoded
 #   (each link is on the page: the whole text, in Korean nine bytes a letter, would weigh
 #   tens of KB a page; the anchor names the paragraph exactly)
-TITLE_EXCERPT = 40  # characters of the paragraph in the issue's title
 SECTION_ID = "nnbook-s{}"
 ASK = "What is wrong or unclear here?"  # in sphinx.po; the body's first line
 LINK_LABEL = "Report a problem with this paragraph"  # in sphinx.po; the link's name
@@ -80,11 +80,9 @@ def issue_url(repo: str, title: str, body: str, issue_labels: list[str],
 def paragraph_issue(repo: str, lang: str, page: str, page_url: str, anchor: str, text: str,
                     ask: str, origin: str | None = None, origin_url: str = "",
                     origin_heading: str = "") -> str:
-    """The issue address for one paragraph: title and body name language, page, anchor and
-    text (its start); a translation's names the origin's matching section."""
-    short = excerpt(text, limit=TITLE_EXCERPT * 3)
-    short = short if len(short) <= TITLE_EXCERPT else short[:TITLE_EXCERPT - 1] + "…"
-    title = f"[{lang}] {page} #{anchor}: {short}"
+    """The issue address for one paragraph: the title names language, page and anchor; the
+    body adds the text (its start) and, on a translation, the origin's matching section."""
+    title = f"[{lang}] {page} #{anchor}"  # the text once, in the body: pages stay light
     lines = [ask, "", "", "---", f"Language: {lang}", f"Page: {page_url}#{anchor}",
              f"Paragraph: {excerpt(text)}"]
     if origin and origin != lang:
@@ -163,9 +161,13 @@ def add_links(app: Any, doctree: nodes.document, docname: str) -> None:
             origin_url += "#" + SECTION_ID.format(k)
             origin_heading = headings[k]
         paragraphs = [p for p in section.children if isinstance(p, nodes.paragraph)]
+        # the section's own id (from its heading); a positional one where docutils had to
+        # number it (a heading without Latin letters: Korean)
+        base = section["ids"][0]
+        base = SECTION_ID.format(k) if re.fullmatch(r"id\d+", base) else base
         for n, paragraph in enumerate(paragraphs, start=1):
             if not paragraph["ids"]:
-                anchor = f"{section['ids'][0]}-p{n}"
+                anchor = f"{base}-p{n}"
                 while anchor in ids:
                     anchor += "-"
                 paragraph["ids"].append(anchor)
