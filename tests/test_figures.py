@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
@@ -256,3 +257,17 @@ def test_theme_rules_no_page_or_script_uses_are_dropped():
     slim = figures.strip_unused_rules(css, {"show", "bd-page", "a", "b"})
     assert slim == (".show,.carousel{x:1}@media (min-width:1px){.bd-page{c:d}}"
                     "@font-face{font-family:x}html{margin:0}.a .b,.toast .c{e:f}")
+
+
+def test_an_icon_font_subset_is_the_same_bytes_in_every_build():
+    # Its file name is its digest and the stylesheets name the file: a subset stamped with the
+    # time of the build would change every page of a language built apart (the hosted CI's).
+    import time
+
+    import pydata_sphinx_theme
+
+    fonts = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    (ttf,) = fonts.rglob("fa-solid-900.ttf")
+    first = figures.subset_font(ttf, {0xF002, 0xF0C9})
+    time.sleep(1.1)
+    assert figures.subset_font(ttf, {0xF002, 0xF0C9}) == first

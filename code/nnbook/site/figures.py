@@ -424,16 +424,18 @@ def icon_codepoints(css: str) -> set[int]:
 def subset_font(ttf: Path, codepoints: set[int]) -> bytes:
     """``ttf`` with only the glyphs of ``codepoints``, as WOFF (zlib: no Brotli needed)."""
     import io
+    import logging
 
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines are not the build's
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = []
     options.hinting = False
     options.name_IDs = ["*"]  # the licence and the font's names stay
-    font = TTFont(ttf)
+    font = TTFont(ttf, recalcTimestamp=False)  # the same bytes in every build
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
