@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,9 @@ def failure_report(lang: str) -> str:
     return "\n".join(parts)
 
 
+CHAPTER = re.compile(r"\d\d-")  # a chapter's file name: NN-slug
+
+
 def table_of_contents(lang: str, chapters: list[str] | None) -> Path:
     """_toc.yml, or a copy reduced to the named chapters (a quick preview) and to those the
     language has (a new language builds the chapters translated so far; status names the
@@ -101,7 +105,9 @@ def table_of_contents(lang: str, chapters: list[str] | None) -> Path:
     if unknown:
         raise BuildError(f"_toc.yml has no chapter {unknown}; it has {known}")
     present = [c for c in known if (source_dir() / "book" / lang / f"{c}.md").is_file()]
-    wanted = [c for c in present if not chapters or c in chapters]
+    # A page that is not a numbered chapter (run-it-yourself) is always built: the front page
+    # links to it, and it runs nothing but its glue.
+    wanted = [c for c in present if not chapters or c in chapters or not CHAPTER.match(c)]
     if wanted == known:
         return source_dir() / "_toc.yml"
     if not wanted:
