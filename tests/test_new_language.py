@@ -94,8 +94,8 @@ def test_a_new_language_in_one_command(scratch):
         with path.open("rb") as f:
             catalog = read_po(f, locale=CODE)
         for message in catalog:
-            if message.id:
-                message.string = message.id
+            if message.id:  # typographic marks, as the catalog check asks of a translator
+                message.string = message.id.replace("'", "’").replace('"', "”")
         with path.open("wb") as f:
             write_po(f, catalog, width=88, sort_output=True)
     origin = root / "book" / "nl" / "01-tensors.md"
