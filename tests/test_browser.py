@@ -587,6 +587,13 @@ def tab_to(page, control, limit: int = 400) -> None:
 def tap(page, control) -> None:
     """A finger on the middle of ``control`` as the screen shows it, where nothing covers it
     (Playwright's own tap first scrolls a sticky header's button "into view", moving the page)."""
+    settled = """el => new Promise(done => { const start = Date.now();
+        const look = () => { const r = el.getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            (x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) || Date.now() - start > 5000
+                ? done() : setTimeout(look, 50); };
+        look(); })"""  # a sidebar that has just been shown may still be sliding in
+    control.evaluate(settled)
     box = control.bounding_box()
     assert box, f"{control.evaluate(DESCRIBE)} is not on the page"
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -684,7 +691,7 @@ def test_the_chapter_list_opens_lists_the_chapters_and_closes(reader, lang, scre
         else:  # Escape closes it, and the focus is back on the toggle
             page.keyboard.press("Escape")
         page.wait_for_function("!document.getElementById('pst-primary-sidebar-modal').open")
-        assert not drawer.locator(links[0]).is_visible()
+        drawer.locator(links[0]).wait_for(state="hidden")  # fails if the list stays shown
         if how == "keyboard":
             wait_focused(page, toggle)
             page.keyboard.press("Enter")
@@ -759,9 +766,9 @@ def test_search_takes_a_word_and_lists_the_chapter_with_its_own_words(reader, la
     page.keyboard.type(word)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/{lang}/search\.html\?q="))
+    # Sphinx lists the results one by one and writes the summary when the last is shown.
     page.wait_for_function(
-        "() => document.querySelectorAll('#search-results ul.search li p.context').length"
-        " && !document.querySelector('#search-results h2')?.textContent.includes('…')")
+        "() => document.querySelector('#search-results p.search-summary')?.textContent.trim()")
     results = page.eval_on_selector_all(
         "#search-results ul.search li",
         "lis => lis.map(li => [li.querySelector('a').href, li.querySelector('p.context')"
