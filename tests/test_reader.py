@@ -53,6 +53,11 @@ KOREAN_FONTS = "/usr/share/fonts/truetype/nanum"
 KERNEL = "nnbook-reader"
 # What a cell may print that is not a result: the wall-clock time of the run.
 SECONDS = re.compile(r"\d+(?:[.,]\d+)?\s*(?:s|sek|sekunder|sekunden|seconden|초)\b")
+# A training's table row ends in its elapsed seconds: "2 0,0550 98,28 % 12,7".
+EPOCH_SECONDS = re.compile(r"^(\d+ \S+ \S+\s?%) \d+(?:[.,]\d+)?$", re.M)
+# A reader's Jupyter shows the progress bars the package writes to the console (tqdm on the
+# process's stderr): parts of a line that end in a carriage return or draw a bar.
+PROGRESS = re.compile(r"[^\r\n]*\r|[^\r\n]*\d+%\|[^\r\n]*")
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +112,8 @@ def without_korean_fonts(argv: list[str], empty: Path) -> list[str]:
 
 
 def printed(cell) -> str:
-    """The text a code cell shows: its streams and plain-text results, times masked."""
+    """The text a code cell shows: its streams and plain-text results, with times and
+    progress bars masked."""
     parts = []
     for output in cell.get("outputs", []):
         if output["output_type"] == "stream":
@@ -115,7 +121,8 @@ def printed(cell) -> str:
         elif "data" in output and "text/plain" in output["data"] \
                 and not any(k.startswith("image/") for k in output["data"]):
             parts.append(output["data"]["text/plain"])
-    return SECONDS.sub("<time>", "".join(parts))
+    text = PROGRESS.sub("", "".join(parts))
+    return EPOCH_SECONDS.sub(r"\1 <time>", SECONDS.sub("<time>", text))
 
 
 @pytest.mark.parametrize(("lang", "chapter"), CASES, ids=[f"{lang}-{ch}" for lang, ch in CASES])
