@@ -201,6 +201,7 @@ def kernel_env(threads: int | None = None, *, shared: bool = True) -> dict[str, 
     against 38 s in scripts/bench_cnn.py), and its worker processes use one thread.
     """
     env = dict(os.environ, NNBOOK_BUILD=str(work_dir()), PYTHONHASHSEED="0") | PINNED_KERNELS
+    env["NNBOOK_EXERCISES_STRICT"] = "1"  # a solution its checker rejects fails the build
     if shared:
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if threads:

@@ -3,6 +3,9 @@
 Made from the executed notebook MyST-NB writes (outputs kept) and its glue data:
 
 - cells tagged ``remove-cell`` (the book's bookkeeping: glue calls) are dropped;
+- an exercise's solution (a cell tagged ``solution``) becomes one line saying where it is: on
+  the chapter's page, folded under the exercise. The notebook is where the reader works the
+  exercise; its answer stays one deliberate click away, on the page the notebook came from;
 - every ``{glue:text}`key``` in the prose becomes the value the page shows;
 - every ``literalinclude`` becomes the code it includes, as a fenced block;
 - a first cell installs the reader's package (``%pip install`` of the wheel the site
@@ -37,6 +40,9 @@ INSTALL_NOTE = i18n.N_("Run this cell first: it installs the book's package, nnb
                        "processor, networks trained here come out slightly different: with "
                        "other CPU kernels, chapter 6's test accuracy moved by up to {points} "
                        "percentage points.")
+
+
+SOLUTION_NOTE = i18n.N_("The solution is on this chapter’s page, folded under the exercise: {url}")
 
 
 def install_note(lang: str) -> str:
@@ -181,14 +187,21 @@ def fill_from_cache(executed: Path, cache: Path | None) -> bool:
 
 
 def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
-                    wheel_url: str, cache: Path | None = None) -> nbformat.NotebookNode:
+                    wheel_url: str, cache: Path | None = None,
+                    page_url: str = "") -> nbformat.NotebookNode:
     """The reader's notebook of one page (``source`` is the page's .md, for includes;
-    ``cache`` the build's jupyter-cache, for pages it served)."""
+    ``cache`` the build's jupyter-cache, for pages it served; ``page_url`` the page's address,
+    where its solutions are)."""
     notebook = with_cached_outputs(nbformat.read(executed, as_version=4), cache)
     glued = glued_values(glue_json)
     cells = []
     for cell in notebook.cells:
-        if "remove-cell" in cell.get("metadata", {}).get("tags", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "remove-cell" in tags:
+            continue
+        if "solution" in tags:
+            note = i18n.translate(lang, SOLUTION_NOTE).format(url=page_url)
+            cells.append(nbformat.v4.new_markdown_cell(note))
             continue
         if cell.cell_type == "markdown":
             cell.source = reader_markdown(cell.source, glued, source.parent, str(source))
@@ -206,10 +219,11 @@ def reader_notebook(executed: Path, glue_json: Path, source: Path, lang: str,
 
 
 def write_reader_notebook(executed: Path, source: Path, lang: str, chapter: str,
-                          wheel_url: str, out_dir: Path, cache: Path | None = None) -> Path:
+                          wheel_url: str, out_dir: Path, cache: Path | None = None,
+                          page_url: str = "") -> Path:
     """Write the page's reader's notebook into ``out_dir`` and return its path."""
     glue_json = executed.with_name(executed.stem + ".glue.json")
-    notebook = reader_notebook(executed, glue_json, source, lang, wheel_url, cache)
+    notebook = reader_notebook(executed, glue_json, source, lang, wheel_url, cache, page_url)
     target = out_dir / file_name(lang, chapter)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")

@@ -52,6 +52,8 @@ from nnbook.site.build import LANGUAGE_NAMES
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 CATALOG = "sphinx"  # the theme-words catalog: locales/<lang>/LC_MESSAGES/sphinx.po
+SHOW_SOLUTION = i18n.N_("Show the solution")
+HIDE_SOLUTION = i18n.N_("Hide the solution")
 
 
 # --- the theme's words --------------------------------------------------------------
@@ -234,7 +236,8 @@ def add_page_context(app: Sphinx, pagename: str, templatename: str, context: dic
         if launch.offers_notebook(executed):
             target = notebooks.write_reader_notebook(
                 executed, Path(app.srcdir) / f"{pagename}.md", app.config.language, pagename,
-                launch.wheel_url(site_url(app)), Path(app.outdir) / "_sources", cache)
+                launch.wheel_url(site_url(app)), Path(app.outdir) / "_sources", cache,
+                page_url=f"{site_url(app)}{app.config.language}/{pagename}.html")
             context["ipynb_source"] = target.name
 
 
@@ -264,11 +267,14 @@ def configure(app: Sphinx, config: Any) -> None:
     for name, msgid in [
         ("togglebutton_hint", "Click to show"),
         ("togglebutton_hint_hide", "Click to hide"),
-        ("nb_code_prompt_show", "Show code cell {type}"),
-        ("nb_code_prompt_hide", "Hide code cell {type}"),
     ]:
         if name in config:
             config[name] = trans.gettext(msgid)
+    # The only folded code cells are the exercises' solutions (tests/test_exercises.py).
+    for name, msgid in [("nb_code_prompt_show", SHOW_SOLUTION),
+                        ("nb_code_prompt_hide", HIDE_SOLUTION)]:
+        if name in config:
+            config[name] = i18n.translate(config.language, msgid)
     if not config.html_favicon:
         config.html_favicon = str(STATIC / "nnbook-favicon.svg")
     config.templates_path = [str(TEMPLATES), *config.templates_path]
