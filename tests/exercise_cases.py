@@ -4,7 +4,8 @@ in every language (tests/test_exercises_chapterNN.py list them as ``WRONG``)."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nnbook import i18n
 from nnbook.exercises import check

@@ -3,8 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_cases import Case, assert_rejected
 
+from exercise_cases import Case, assert_rejected
 from nnbook.exercises import chapter01 as ch
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from nnbook import i18n
 from nnbook.i18n import N_
@@ -125,5 +126,6 @@ def check(name: str, answer: Any) -> Verdict:
     else:
         verdict = Verdict(name, True, i18n._(RIGHT))
     if not verdict.passed and os.environ.get(STRICT) == "1":
-        raise SolutionRejected(f"exercise {name}: the page's solution was rejected: {verdict.message}")
+        raise SolutionRejected(f"exercise {name}: the page's solution was rejected: "
+                               f"{verdict.message}")
     return verdict

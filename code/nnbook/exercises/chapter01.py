@@ -97,7 +97,10 @@ def grad_b2(answer) -> None:
         F.mse_loss(y_hat + b2, y).backward()
         want = b2.grad.item()
         got = expect.number(fn(y_hat.clone(), y.clone()))
-        close = lambda value: abs(got - value) <= 1e-5 * max(1.0, abs(value))  # noqa: E731
+
+        def close(value: float, got: float = got) -> bool:
+            return abs(got - value) <= 1e-5 * max(1.0, abs(value))
+
         if close(want):
             continue
         if close(want / 2):
@@ -166,11 +169,12 @@ def gradient_step(answer) -> None:
     if any(not p.is_leaf for p in parameters):
         raise Wrong(UPDATE_GRAPH)
     after = [p.detach() for p in parameters]
-    if all(torch.equal(a, b) for a, b in zip(after, before)):
+    if all(torch.equal(a, b) for a, b in zip(after, before, strict=True)):
         raise Wrong(UPDATE_NOTHING)
-    if all(torch.allclose(a, b + 0.1 * g) for a, b, g in zip(after, before, grads)):
+    moves = [(a - b, 0.1 * g) for a, b, g in zip(after, before, grads, strict=True)]
+    if all(torch.allclose(moved, step) for moved, step in moves):
         raise Wrong(UPDATE_SIGN)
-    if not all(torch.allclose(a, b - 0.1 * g) for a, b, g in zip(after, before, grads)):
+    if not all(torch.allclose(moved, -step) for moved, step in moves):
         raise Wrong(UPDATE_OTHER)
     if any(p.grad is not None and p.grad.abs().sum() > 0 for p in parameters):
         raise Wrong(UPDATE_NO_ZERO)
