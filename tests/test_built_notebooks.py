@@ -11,7 +11,7 @@ import yaml
 
 from nnbook import i18n
 from nnbook.site.build import BUILD, SOURCE, site_url
-from nnbook.site.notebooks import file_name
+from nnbook.site.notebooks import SOLUTION_NOTE, file_name
 from nnbook.site.wheel import wheel_name
 
 pytestmark = pytest.mark.build
@@ -88,7 +88,9 @@ def test_the_notebooks_prose_is_the_pages_text(lang, chapter):
     notebook = nbformat.read(BUILD / "html" / lang / "_sources" / file_name(lang, chapter),
                              as_version=4)
     page = page_prose(BUILD / "html" / lang / f"{chapter}.html")
-    cells = [c.source for c in notebook.cells[2:] if c.cell_type == "markdown"]
+    solution_note = i18n.translate(lang, SOLUTION_NOTE).split("{url}")[0]
+    cells = [c.source for c in notebook.cells[2:] if c.cell_type == "markdown"
+             and not c.source.startswith(solution_note)]  # the notebook's own: solutions
     assert cells, "the notebook has no prose"
     raw = [m.group(0) for text in cells for m in [RAW.search(text)] if m]
     assert not raw, f"markup or escapes in the notebook's prose: {raw[:5]}"
