@@ -44,6 +44,23 @@ def test_glued_values_go_into_the_prose_and_bookkeeping_goes(tmp_path):
     assert set(nb.metadata) == {"kernelspec"}
 
 
+def test_a_solution_stays_on_the_page_and_the_notebook_says_where(tmp_path):
+    page, glue = executed(tmp_path, "Opgave 1.1", {})
+    nb = nbformat.read(page, as_version=4)
+    scaffold = nbformat.v4.new_code_cell("answer = ...", metadata={"tags": ["skip-execution"]})
+    solution = nbformat.v4.new_code_cell("answer = 42",
+                                         metadata={"tags": ["hide-cell", "solution"]})
+    nb.cells += [scaffold, solution]
+    nbformat.write(nb, page)
+    page_url = "https://book.example.org/nl/01-x.html"
+    reader = notebooks.reader_notebook(page, glue, tmp_path / "01-x.md", "nl", URL,
+                                       page_url=page_url)
+    sources = [cell.source for cell in reader.cells]
+    assert "answer = ..." in sources and "answer = 42" not in sources
+    assert sources[-1].startswith("De uitwerking staat op de pagina") and page_url in sources[-1]
+    assert reader.cells[-1].cell_type == "markdown"
+
+
 def test_glued_text_is_decoded_as_the_page_shows_it(tmp_path):
     # Danish and Swedish numbers hold no-break spaces: the glue data stores their repr.
     page, glue = executed(tmp_path, "{glue:text}`acc` af {glue:text}`n` billeder; {glue:text}`q`",
