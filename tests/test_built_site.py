@@ -43,6 +43,9 @@ def test_every_code_cell_ran_without_error_output(lang, page):
     assert cells, f"book/{lang}/{page}.md has no code cells"
     for number, cell in enumerate(cells, 1):
         where = f"book/{lang}/{page}.md, code cell {number}"
+        if "skip-execution" in cell["metadata"].get("tags", []):  # an exercise, the reader's
+            assert not cell.get("outputs"), f"{where}: an exercise's cell has outputs"
+            continue
         assert cell.get("execution_count"), f"{where} was not executed"
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"{where}: {out.get('ename')}"
