@@ -139,7 +139,8 @@ def residual_block():
         _arrow(ax, (before[1], 2.4), (after[0], 2.4))
     plus = sum(edges[6]) / 2
     _arrow(ax, (0.8, 2.7), (plus, 2.75), color=BACKWARD, rad=-0.25,
-           label=_("shortcut: x itself (or a 1×1 conv where the shape changes)"),
+           label=_("shortcut: x itself (where the image halves: every other pixel,\n"
+                   "and zeros for the new channels)"),
            offset=(0.0, 2.1))
     ax.text(6.8, 1.45, _("the layers learn F(x); the block gives F(x) + x"), ha="center",
             fontsize=9)
