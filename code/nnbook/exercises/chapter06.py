@@ -6,13 +6,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnbook import models
+from nnbook import i18n, models
 from nnbook.exercises import Wrong, exercise, expect
 from nnbook.i18n import N_
 
 
 def _close(got: float, want: float) -> bool:
     return abs(got - want) < 1e-6 * max(1.0, abs(want))
+
+
+def _short(value: float) -> str:
+    """A number in the page's locale with no more decimals than it has (3.5, not 3.500)."""
+    digits = next((d for d in range(3) if abs(round(value, d) - value) < 1e-9), 3)
+    return i18n.number(value, digits)
 
 
 def _flat_size(size: int, pool=lambda n: n // 2, convs: tuple[int, int] = (5, 5),
@@ -82,7 +88,7 @@ def conv_output_size(answer) -> None:
                                                                       - case[1]) / case[3] + 1):
             size, kernel, padding, stride = case
             raise Wrong(SIZE_FLOOR, size=size, kernel=kernel, padding=padding, stride=stride,
-                        got=value)
+                        got=_short(value))
     mistakes = [
         (SIZE_PLUS_ONE, lambda s, k, p, t: (s + 2 * p - k) // t),
         (SIZE_PADDING_ONCE, lambda s, k, p, t: (s + p - k) // t + 1),
@@ -95,7 +101,7 @@ def conv_output_size(answer) -> None:
         if not _close(value, _output_size(*case)):
             size, kernel, padding, stride = case
             raise Wrong(SIZE_OTHER, size=size, kernel=kernel, padding=padding, stride=stride,
-                        got=value)
+                        got=_short(value))
 
 
 # The layer whose parameters are counted by hand; the pages glue its numbers into the text.

@@ -14,6 +14,12 @@ def _close(got: float, want: float, tolerance: float = 1e-6) -> bool:
     return abs(got - want) < tolerance * max(1.0, abs(want))
 
 
+def _short(value: float) -> str:
+    """A number in the page's locale with no more decimals than it has (70.5, not 70.500)."""
+    digits = next((d for d in range(3) if abs(round(value, d) - value) < 1e-9), 3)
+    return i18n.number(value, digits)
+
+
 def _count(model: nn.Module, trainable: bool = False) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
 
@@ -282,13 +288,13 @@ def tta_accuracy(answer) -> None:
         if any(_close(got, value) for value in right):
             continue
         if got > 1 and any(_close(got / 100, value) for value in right):
-            raise Wrong(TTA_PERCENT, got=got)
+            raise Wrong(TTA_PERCENT, got=_short(got))
         if any(_close(got, value) for value in want["training"]):
             raise Wrong(TTA_TRAINING_MODE)
         if not flip:
-            raise Wrong(TTA_OTHER, got=got, flip=flip)
+            raise Wrong(TTA_OTHER, got=_short(got), flip=flip)
         for key, hint in (("plain", TTA_IGNORES_FLIP), ("mirror_only", TTA_MIRROR_ONLY),
                           ("vertical", TTA_VERTICAL), ("votes", TTA_VOTES)):
             if any(_close(got, value) for value in want[key]):
                 raise Wrong(hint)
-        raise Wrong(TTA_OTHER, got=got, flip=flip)
+        raise Wrong(TTA_OTHER, got=_short(got), flip=flip)
