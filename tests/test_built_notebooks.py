@@ -57,12 +57,13 @@ def letters(text: str) -> str:
 
 
 def page_prose(path) -> str:
-    """The article's text as a reader sees it, without the headings' link marks."""
+    """The article's text as a reader sees it, without the headings' link marks and the
+    glossary terms' tooltips."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
     article = soup.find("article")
-    for junk in article.select("a.headerlink, .katex-mathml, script, style"):
+    for junk in article.select("a.headerlink, .katex-mathml, .nnbook-term-tip, script, style"):
         junk.decompose()
     return letters(article.get_text(" "))
 

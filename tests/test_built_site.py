@@ -157,6 +157,11 @@ def meta_content(text: str, name: str) -> list[str]:
     return [unescape(m) for m in re.findall(rf'<meta name="{name}" content="([^"]*)"', text)]
 
 
+# A glossary term's tooltip (nnbook.site.glossary): the term in the other languages.
+TERM_TIP = re.compile(r'<span class="nnbook-term-tip"[^>]*>(?:<span[^>]*>[^<]*</span>|[^<])*'
+                      r"</span>")
+
+
 def visible_text(text: str) -> str:
     """The page's text without its head, scripts, styles and KaTeX's MathML (which keeps the
     TeX source as an annotation for screen readers and copying)."""
@@ -164,6 +169,7 @@ def visible_text(text: str) -> str:
 
     body = text.split("<body", 1)[-1]
     body = re.sub(r"<(script|style|annotation)\b.*?</\1>", "", body, flags=re.DOTALL)
+    body = TERM_TIP.sub("", body)  # shown on hover or focus only
     return unescape(re.sub(r"<[^>]+>", " ", body))
 
 
@@ -291,3 +297,24 @@ def test_a_page_shows_the_stale_notice_exactly_when_status_finds_it_stale():
             assert shown == ((lang, path.stem) in stale), (
                 f"{lang}/{path.name}: notice {'shown' if shown else 'missing'}; "
                 f"status finds stale: {sorted(stale)}")
+
+
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_the_glossary_page_and_each_chapters_term_links(lang):
+    """Each language's glossary lists every term; each chapter links a term's first use to an
+    entry that exists, with its tooltip named by aria-describedby."""
+    from nnbook.site import glossary
+
+    page = (SITE / lang / "glossary.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}"' in page
+    entries = set(re.findall(r'<tr id="(term-[\w-]+)">', page))
+    assert entries == {glossary.anchor(t) for t in glossary.load()}
+    for chapter in [c for c in CHAPTERS if c[:2].isdigit()]:
+        html = (SITE / lang / f"{chapter}.html").read_text(encoding="utf-8")
+        links = re.findall(r'<a class="reference internal" href="glossary.html#(term-[\w-]+)" '
+                           r'aria-describedby="([\w-]+)">', html)
+        assert links, f"{lang}/{chapter}: no term links to the glossary"
+        assert 'href="glossary.html">' in html, "no link to the glossary under the chapter list"
+        assert len({a for a, _ in links}) == len(links), f"{lang}/{chapter}: a term linked twice"
+        for target, tip in links:
+            assert target in entries and f'id="{tip}"' in html, (lang, chapter, target)

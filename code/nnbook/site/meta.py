@@ -81,7 +81,7 @@ def x_default(book: Path, stem: str, site: str) -> str | None:
     """The ``x-default`` of a page of the book: the landing page for the language indexes
     (it lists them back); for a chapter, its version in the origin language (an alternate
     itself, so the link is answered); None when the chapter names no origin."""
-    if stem == "index":
+    if stem in ("index", "glossary"):  # every language has one: the landing page lists them
         return site
     from nnbook.site import status
 

@@ -169,6 +169,7 @@ def site_url(app: Sphinx) -> str:
 # Pages Sphinx writes in every language: the switcher on the search page leads to the search
 # page of the other language (and nnbook.js carries the query along), not to its index.
 SPHINX_PAGES = ("search", "genindex")
+WRITTEN_PAGES = (*SPHINX_PAGES, "glossary")  # pages with no source: written in every language
 
 
 def page_languages(app: Sphinx, pagename: str) -> list[dict[str, Any]]:
@@ -179,7 +180,7 @@ def page_languages(app: Sphinx, pagename: str) -> list[dict[str, Any]]:
     up = "../" * (depth + 1)  # from this page to the site root
     items = []
     for code, name in LANGUAGE_NAMES.items():
-        exists = pagename in SPHINX_PAGES or (book / code / f"{pagename}.md").is_file() or (
+        exists = pagename in WRITTEN_PAGES or (book / code / f"{pagename}.md").is_file() or (
             book / code / f"{pagename}.ipynb"
         ).is_file()
         page = pagename if exists else "index"
@@ -511,4 +512,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("nnbook.site.launch")  # Open in Colab, the install commands
     app.setup_extension("nnbook.site.freshness")  # a stale translation says so at its top
     app.setup_extension("nnbook.site.feedback")  # each paragraph's link to a new issue
+    app.setup_extension("nnbook.site.glossary")  # the glossary page, terms linked to it
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
