@@ -119,3 +119,8 @@ def test_two_catalog_folders_do_not_share_a_compiled_file(scratch_locales, monke
 def test_an_empty_locales_variable_means_unset(monkeypatch):
     monkeypatch.setenv("NNBOOK_LOCALES", "")
     assert i18n.locales_dir() == i18n.REPO / "locales"
+
+
+def test_a_negative_number_has_a_minus_sign_not_a_hyphen():
+    i18n.activate("da")
+    assert i18n.number(-2, 0) == "\u22122" and i18n.percent(-0.012) == "\u22121,2\xa0%"

@@ -168,10 +168,14 @@ def locale() -> str:
     return LANGUAGES[current_language()]
 
 
+MINUS = "\u2212"  # the minus sign: CLDR gives a hyphen for these locales, typesetting a minus
+
+
 def number(value: float, digits: int = 3) -> str:
-    """``value`` with ``digits`` decimals in the active locale: 0,764 in Danish."""
+    """``value`` with ``digits`` decimals in the active locale: 0,764 in Danish, −2 with a
+    minus sign."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale())
+    return format_decimal(value, format=pattern, locale=locale()).replace("-", MINUS)
 
 
 def percent(fraction: float, digits: int = 1) -> str:
@@ -179,7 +183,7 @@ def percent(fraction: float, digits: int = 1) -> str:
     # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in Korean) with our decimals.
     pattern = Locale.parse(locale()).percent_formats[None].pattern
     pattern = pattern.replace("0", "0" + ("." + "0" * digits if digits else ""), 1)
-    return format_percent(fraction, format=pattern, locale=locale())
+    return format_percent(fraction, format=pattern, locale=locale()).replace("-", MINUS)
 
 
 # --- compiled catalogs -------------------------------------------------------------
