@@ -318,3 +318,42 @@ def test_the_glossary_page_and_each_chapters_term_links(lang):
         assert len({a for a, _ in links}) == len(links), f"{lang}/{chapter}: a term linked twice"
         for target, tip in links:
             assert target in entries and f'id="{tip}"' in html, (lang, chapter, target)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"\W+", "", text)
+
+
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_the_books_pdf_has_every_chapter_its_numbers_and_embedded_fonts(lang):
+    """The PDF printed from the pages (nnbook.site.pdf): each chapter's title and a number it
+    glued into its prose, in text a reader can search; every font embedded; linked from the
+    landing page."""
+    from pypdf import PdfReader
+
+    from nnbook.site import pdf
+    from nnbook.site.notebooks import glued_values
+
+    reader = PdfReader(SITE / lang / pdf.file_name(lang))
+    text = _letters("".join(page.extract_text() for page in reader.pages))
+    for chapter in [c for c in CHAPTERS if c[:2].isdigit()]:
+        source = (REPO / "book" / lang / f"{chapter}.md").read_text(encoding="utf-8")
+        title = re.search(r"^# (.+)$", source, re.M).group(1)
+        assert _letters(title) in text, f"{lang}: the PDF lacks {title!r}"
+        glue = BUILD / "lang" / lang / "_build" / "jupyter_execute" / f"{chapter}.glue.json"
+        numbers = [v for v in glued_values(glue).values() if re.search(r"\d,\d", v)]
+        assert any(_letters(v) in text for v in numbers), f"{lang}/{chapter}: no glued number"
+    fonts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font \
+                else font
+            descriptor = described.get("/FontDescriptor")
+            fonts[str(font["/BaseFont"])] = bool(descriptor) and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), f"fonts not embedded: {fonts}"
+    if lang == "ko":
+        assert re.search(r"[\uac00-\ud7a3]", text), "no Hangul in the Korean PDF"
+    landing = (SITE / "index.html").read_text(encoding="utf-8")
+    assert f'href="{lang}/{pdf.file_name(lang)}"' in landing

@@ -26,7 +26,7 @@ import yaml
 from nnbook import i18n, kernels, paths
 from nnbook.i18n import N_, _
 from nnbook.paths import source_dir, work_dir
-from nnbook.site import catalogs, launch, meta, wheel
+from nnbook.site import catalogs, launch, meta, pdf, wheel
 from nnbook.site import report as execution_report
 
 # The package and catalogs are always those of REPO. The book built (NNBOOK_SOURCE) and
@@ -385,6 +385,9 @@ def write_landing_page() -> Path:
         blurb = _("From the first tensor to a network that draws new images. Every number "
                   "and figure was computed while the book was built.")
         start, heading, status_word = _("Start reading"), _("Chapters"), _("Translation status")
+        pdf_link = (f'<p><a class="pdf" href="{lang}/{pdf.file_name(lang)}" hreflang="{lang}">'
+                    f"{esc(_(pdf.DOWNLOAD))}</a></p>\n"
+                    if (work_dir() / "html" / lang / pdf.file_name(lang)).is_file() else "")
         chapters = "\n".join(
             f'<li><a href="{lang}/{stem}.html">{esc(title)}</a></li>'
             for stem, title in built_chapters(lang)
@@ -398,7 +401,7 @@ def write_landing_page() -> Path:
             f'{esc(start)}<span class="visually-hidden"> ({esc(name)})</span></a>\n'
             + (f'<h3>{esc(heading)}</h3>\n<ol class="chapters">\n{chapters}\n</ol>\n'
                if chapters else "")
-            + "</section>"
+            + pdf_link + "</section>"
         )
         status_words.append(f'<span lang="{lang}">{esc(status_word)}</span>')
         report_word = _("Execution times")  # the link to execution-report.html
@@ -429,6 +432,18 @@ def site_url() -> str:
     _config.yml (a placeholder there: a build for publishing refuses it, ``nnbook.site.meta``)."""
     config = yaml.safe_load((source_dir() / "_config.yml").read_text(encoding="utf-8"))
     return meta.base_url((config.get("html") or {}).get("baseurl"))
+
+
+def write_pdfs() -> list[Path]:
+    """Each built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``)."""
+    written = []
+    for lang in LANGUAGE_NAMES:
+        chapters = built_chapters(lang)
+        if chapters:
+            i18n.activate(lang)
+            written.append(pdf.write(lang, work_dir() / "html" / lang, chapters, book_title(),
+                                     site_url()))
+    return written
 
 
 def write_sitemap() -> Path:
@@ -483,6 +498,7 @@ def assemble() -> None:
     A build does it last; the hosted CI, whose languages build in separate jobs, does it once
     their folders are together (``python -m nnbook assemble``)."""
     build = work_dir()
+    write_pdfs()  # before the landing page, which links them
     write_landing_page()
     write_sitemap()
     meta.write_robots(build / "html", site_url())

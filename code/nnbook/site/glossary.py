@@ -222,8 +222,15 @@ def _link_in(text: nodes.Text, todo: dict[str, dict], lang: str) -> None:
 
 def add_sidebar_link(app: Any, pagename: str, templatename: str, context: dict,
                      doctree: Any) -> None:
-    """``html-page-context``: the glossary's title for the link under the chapter list."""
-    context["nnbook_glossary"] = i18n.translate(app.config.language, TITLE)
+    """``html-page-context``: the words and addresses of the links under the chapter list:
+    the glossary, and the book as a PDF (``nnbook.site.pdf``)."""
+    from nnbook.site import pdf
+
+    lang = app.config.language
+    up = "../" * pagename.count("/")
+    context["nnbook_glossary"] = i18n.translate(lang, TITLE)
+    context["nnbook_pdf"] = i18n.translate(lang, pdf.DOWNLOAD)
+    context["nnbook_pdf_href"] = up + pdf.file_name(lang)
 
 
 def setup(app: Any) -> dict[str, Any]:
