@@ -240,6 +240,8 @@ def test_results_cache_trains_once_and_keeps_the_training_time(tmp_path, monkeyp
     second, h2 = results.trained("t", toy_model(), train, {"seed": 0}, device=dev)
     assert len(calls) == 1 and h2.from_cache and not h1.from_cache
     assert h2.train_seconds == 12.5 and torch.equal(second.weight, first.weight)
+    assert h1.record == h2.record and h2.record["key"] == {"seed": 0}  # for provenance()
+    assert h2.record["weights_digest"] == results.weights_digest(second)
     results.trained("t", toy_model(), train, {"seed": 1}, device=dev)
     assert len(calls) == 2  # another key: trained again
     monkeypatch.setenv("NNBOOK_CACHED_ONLY", "1")

@@ -180,3 +180,23 @@ def test_comments_and_docstrings_retrain_nothing(tmp_path):
     path.write_text(text.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n",
                     encoding="utf-8")
     assert results.source_closure("zoo", package) == results.source_closure("zoo")
+
+
+def test_a_results_note_says_where_a_number_came_from_in_the_page_language(capsys):
+    """nnbook.results.provenance: device, PyTorch, threads, seed, steps, time and digest from
+    the record; the spread over seeds from the committed benchmark record."""
+    from nnbook import i18n
+    from nnbook.train import History
+
+    i18n.activate("sv")
+    history = History(steps=3440, train_seconds=21.04, device="cpu")
+    history.record = {"name": "lenet-mnist", "key": {"seed": 0, "threads": 2},
+                      "weights_digest": "0bc5823e91ddba4504d6"}
+    results.provenance(history)
+    note, spread = capsys.readouterr().out.splitlines()
+    assert note.startswith("Så tränades nätverket") and "3\xa0440" in note and "21,0 s" in note
+    assert "0bc5823e91ddba4504d6" in note and torch.__version__.split("+")[0] in note
+    measured = results.benchmark("lenet-mnist")
+    assert measured["command"] in spread and "99,27" in spread
+    with pytest.raises(ValueError, match="no results record"):
+        results.provenance(History())

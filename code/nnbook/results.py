@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from nnbook.core import device as default_device
+from nnbook.i18n import N_
 from nnbook.paths import work_dir, write_atomic
 from nnbook.train import History
 
@@ -245,6 +246,7 @@ def trained(
         if saved is not None:
             model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
             history = History.from_dict(saved)
+            history.record = {k: saved[k] for k in ("name", "key", "weights_digest")}
         else:
             history = train(model)
             TRAINED_HERE.append(weights.name)
@@ -257,6 +259,7 @@ def trained(
                                         "file_sha256": _sha256(weights)}
             write_atomic(record, lambda p: p.write_text(json.dumps(data, indent=1, default=str),
                                                           encoding="utf-8"))
+            history.record = {k: data[k] for k in ("name", "key", "weights_digest")}
     model.to(dev).eval()
     return model, history
 
@@ -294,3 +297,46 @@ def computed(name: str, key: dict, compute: Callable[[], torch.Tensor]) -> torch
         value = compute().detach().cpu()
         write_atomic(path, lambda p: torch.save(value, p))
         return value
+
+
+# --- where a result came from (issue #26) ---------------------------------------------------
+
+TRAINED_NOTE = N_("How this network was trained: {device}, PyTorch {torch}, {threads} threads, "
+                  "seed {seed}; {steps} optimizer steps in {seconds} s; weights {digest}.")
+SPREAD_NOTE = N_("Over seeds {seeds} the same recipe reached {values} ({metric}; {command}, "
+                 "commit {commit}, {date}).")
+BENCHMARKS = Path(__file__).with_name("benchmarks.json")  # measured by the command it names
+METRICS = {"test accuracy": N_("test accuracy")}  # the words of benchmarks.json's "metric"
+
+
+def benchmark(name: str) -> dict | None:
+    """The committed benchmark record of a network (``benchmarks.json``), if one was measured."""
+    records = json.loads(BENCHMARKS.read_text(encoding="utf-8"))
+    return records.get(name)
+
+
+def provenance(history: History) -> None:
+    """Print where a trained network's numbers come from, in the page's language: device and
+    kernels, PyTorch, threads, seed, steps and time, the weights' digest, and the spread over
+    seeds where a benchmark measured it. Everything from the results record, nothing typed."""
+    from nnbook.i18n import _, number, percent
+
+    record = history.record
+    if not record:
+        raise ValueError("this history has no results record: it was not trained through "
+                         "nnbook.results.trained")
+    key = record["key"]
+    device = "CPU " + torch.backends.cpu.get_cpu_capability() if history.device == "cpu" \
+        else history.device
+    print(_(TRAINED_NOTE).format(
+        device=device, torch=torch.__version__.split("+")[0], threads=key.get("threads", "–"),
+        seed=key.get("seed", 0), steps=number(history.steps, 0),
+        seconds=number(history.train_seconds, 1), digest=record["weights_digest"]))
+    measured = benchmark(record["name"])
+    if measured:
+        values = " / ".join(percent(v, 2) for v in measured["values"])
+        metric = METRICS[measured["metric"]]
+        print(_(SPREAD_NOTE).format(
+            seeds=", ".join(map(str, measured["seeds"])), values=values,
+            metric=_(metric), command=measured["command"],
+            commit=measured["commit"], date=measured["date"]))

@@ -29,6 +29,7 @@ class History:
     points: list[dict] = field(default_factory=list)  # evaluations every N steps (if asked)
     device: str = "cpu"
     from_cache: bool = False
+    record: dict = field(default_factory=dict)  # name, key, weights digest (nnbook.results)
 
     def column(self, name: str) -> list[float]:
         """One quantity over the epochs, e.g. ``history.column("test_accuracy")``."""
@@ -40,6 +41,7 @@ class History:
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("from_cache")
+        data.pop("record")
         return data
 
     @classmethod
