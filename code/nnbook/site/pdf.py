@@ -73,9 +73,9 @@ def chapter_article(path: Path, stem: str, chapters: set[str], site: str) -> str
         junk.decompose()
     for image in article.select("img[loading]"):
         del image["loading"]  # a lazy image below the first screen would print blank
-    for link in article.select("a[href]"):
+    for link in article.select("a[href]"):  # the site's other files: by their address
         target = link["href"].partition("#")[0]
-        if target.endswith(".html") and target[:-5] not in chapters and "//" not in target:
+        if target and ":" not in target and target.removesuffix(".html") not in chapters:
             link["href"] = f"{site}{path.parent.name}/{link['href']}"
     _prefix_ids(article, stem, chapters)
     return article.decode_contents()
