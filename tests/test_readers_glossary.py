@@ -59,3 +59,10 @@ def test_only_a_terms_first_use_in_running_text_is_linked(monkeypatch):
     assert [n.astext() for n in linked] == ["Tabet"]
     assert linked[0]["href"] == "glossary.html#term-loss"
     assert 'lang="sv">SV förlust' in linked[0]["tip"]
+
+
+def test_a_language_without_glossary_words_links_nothing_and_is_left_out_of_tooltips():
+    """A language just added (python -m nnbook new-language) has no words in glossary.yml."""
+    assert glossary.load(lang="pl") == []
+    term = {"en": "loss", "da": "tab", "sv": "förlust"}
+    assert glossary.others(term, "da") == [("sv", "förlust"), ("en", "loss")]

@@ -48,10 +48,12 @@ ENDINGS = {
 HANGUL = "\uac00-\ud7a3"
 
 
-def load(path: Path | None = None) -> list[dict[str, Any]]:
-    """The glossary's terms, in the file's order."""
+def load(path: Path | None = None, lang: str | None = None) -> list[dict[str, Any]]:
+    """The glossary's terms, in the file's order; with ``lang``, those that have a word in it
+    (a language just added has none yet: its pages link nothing)."""
     path = path or REPO / "glossary.yml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]
+    terms = yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]
+    return [t for t in terms if str(t.get(lang, "")).strip()] if lang else terms
 
 
 def forms(word: str) -> list[str]:
@@ -97,7 +99,7 @@ def introductions(book: Path, lang: str, chapters: list[str]) -> dict[str, str]:
         if not path.is_file():
             continue
         text = prose(path)
-        for term in load():
+        for term in load(lang=lang):
             if anchor(term) not in found and pattern(term, lang).search(text):
                 found[anchor(term)] = chapter
     return found
@@ -105,7 +107,8 @@ def introductions(book: Path, lang: str, chapters: list[str]) -> dict[str, str]:
 
 def others(term: dict, lang: str) -> list[tuple[str, str]]:
     """(language code, word) for every language but ``lang``, English last."""
-    return [(code, term[code]) for code in i18n.LANGUAGES if code != lang] + [("en", term["en"])]
+    return [(code, term[code]) for code in i18n.LANGUAGES
+            if code != lang and str(term.get(code, "")).strip()] + [("en", term["en"])]
 
 
 def tip_html(term: dict, lang: str) -> str:
@@ -122,7 +125,7 @@ def page_body(lang: str, chapters: list[tuple[str, str]], book: Path) -> str:
     titles = dict(chapters)
     introduced = introductions(book, lang, [c for c, _ in chapters])
     rows = []
-    for term in load():
+    for term in load(lang=lang):
         key = anchor(term)
         chapter = introduced.get(key)
         where = (f'<a href="{chapter}.html">{html.escape(titles[chapter])}</a>'
@@ -181,7 +184,7 @@ def link_terms(app: Any, doctree: nodes.document, docname: str) -> None:
     source = Path(app.srcdir) / f"{docname}.md"
     if not source.is_file() or not status.nnbook_meta(source).get("origin"):
         return  # not a chapter
-    todo = {anchor(t): t for t in load()}
+    todo = {anchor(t): t for t in load(lang=lang)}
     for text in list(doctree.findall(nodes.Text)):
         if not todo:
             break
