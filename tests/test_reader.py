@@ -114,14 +114,16 @@ def without_korean_fonts(argv: list[str], empty: Path) -> list[str]:
 def printed(cell) -> str:
     """The text a code cell shows: its streams and plain-text results, with times and
     progress bars masked."""
-    parts = []
+    # Each stream on its own: how a kernel interleaves stdout with the bars on stderr depends
+    # on when it flushes them, and a bar's last line has no line break of its own.
+    streams: dict[str, list[str]] = {"stdout": [], "stderr": [], "results": []}
     for output in cell.get("outputs", []):
         if output["output_type"] == "stream":
-            parts.append(output["text"])
+            streams[output["name"]].append(output["text"])
         elif "data" in output and "text/plain" in output["data"] \
                 and not any(k.startswith("image/") for k in output["data"]):
-            parts.append(output["data"]["text/plain"])
-    text = PROGRESS.sub("", "".join(parts))
+            streams["results"].append(output["data"]["text/plain"])
+    text = "".join(PROGRESS.sub("", "".join(parts)) for parts in streams.values())
     return EPOCH_SECONDS.sub(r"\1 <time>", SECONDS.sub("<time>", text))
 
 
