@@ -21,3 +21,25 @@ def test_search_indexes_compare_by_the_pages_their_words_find(tmp_path):
     assert split.same_file(one, other)  # an incremental build's word with no page left
     _index(other, {"tab": 0, "flad": 0})
     assert not split.same_file(one, other)  # a word that finds a page counts
+
+
+def _pdf(path, text, creator="nnbook"):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(3, 2))
+    figure.text(0.1, 0.5, text)
+    figure.savefig(path, format="pdf", metadata={"Creator": creator, "CreationDate": None})
+    plt.close(figure)
+    return path
+
+
+def test_pdfs_compare_by_their_pages_text_and_images(tmp_path):
+    one = _pdf(tmp_path / "one.pdf", "Kapitel 7: 85,88 %")
+    other = _pdf(tmp_path / "other.pdf", "Kapitel 7: 85,88 %", creator="another printer")
+    assert one.read_bytes() != other.read_bytes()
+    assert split.same_file(one, other)  # other bytes, the same pages
+    _pdf(other, "Kapitel 7: 85,20 %")
+    assert not split.same_file(one, other)  # one number changed

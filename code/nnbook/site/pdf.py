@@ -43,6 +43,14 @@ h1, h2, h3 { break-after: avoid; }
 a { color: inherit; }
 """
 
+# After a layout in print media: waits for the faces that layout asked for; the families of
+# those that failed. (Faces no text uses stay unloaded: the theme declares more than it uses.)
+FONTS_LOADED = """async () => {
+  document.body.getBoundingClientRect();
+  await document.fonts.ready;
+  return [...document.fonts].filter(face => face.status === "error").map(face => face.family);
+}"""
+
 
 def file_name(lang: str) -> str:
     return f"nnbook-{lang}.pdf"
@@ -125,6 +133,12 @@ def write(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
                                    ".map(i => i.getAttribute('src'))")
             if broken:
                 raise RuntimeError(f"{source}: images that do not load: {broken[:5]}")
+            # Chromium prints with whatever fonts have arrived by then, and the print layout
+            # can ask for faces the screen's did not.
+            page.emulate_media(media="print")
+            failed = page.evaluate(FONTS_LOADED)
+            if failed:
+                raise RuntimeError(f"{source}: fonts that do not load: {failed[:5]}")
             page.pdf(path=str(target), format="A4", print_background=False, outline=True,
                      tagged=True, display_header_footer=True,
                      header_template="<span></span>", footer_template=footer)

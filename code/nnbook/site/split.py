@@ -10,6 +10,7 @@ the workflow would on its own machine.
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -79,12 +80,29 @@ def assemble(cached: Path, work: Path, langs: list[str],
     return site, nnbook(site, "assemble")
 
 
+def pdf_contents(path: Path) -> list[tuple[str, list[str]]]:
+    """What a PDF shows, page by page: its text and the digests of its images."""
+    from pypdf import PdfReader
+
+    pages = []
+    for page in PdfReader(path).pages:
+        objects = page.get("/Resources", {}).get("/XObject", {})
+        images = sorted(hashlib.sha256(objects[name].get_object().get_data()).hexdigest()
+                        for name in objects
+                        if objects[name].get_object().get("/Subtype") == "/Image")
+        pages.append((page.extract_text(), images))
+    return pages
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Byte for byte; the search index as what it holds (Sphinx writes its mappings in the
     order it met the words, which an incremental build changes, and keeps a word a page no
-    longer has with no page: ``"flad": []`` finds nothing)."""
+    longer has with no page: ``"flad": []`` finds nothing); a PDF as its pages' text and
+    images (Chromium has once printed the same pages into other bytes, on a fresh machine)."""
     if filecmp.cmp(a, b, shallow=False):
         return True
+    if a.suffix == ".pdf":
+        return pdf_contents(a) == pdf_contents(b)
     if a.name != "searchindex.js":
         return False
 
