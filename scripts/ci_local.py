@@ -9,19 +9,21 @@ that starts empty and is kept for the next run.
 Set ``NNBOOK_SOURCES_BASE`` to point the public sources at a stand-in (``python -m nnbook
 standin``; a company mirror would do the same). The jobs, as the workflow runs them:
 
-1. networks: the cache keys (``python -m nnbook fingerprint``), the data cache restored and
-   ``python -m nnbook data fetch``, the fast tests, the networks cache restored (exact key,
-   else the newest ``networks-``), ``python -m nnbook train``; each cache saved on a miss;
-2. language (a matrix: side by side on GitHub, one after another here): the data and
+1. checks: ruff and the fast tests, on the data the networks job fetched (on GitHub a job of
+   its own beside networks and the languages, fetching the same data);
+2. networks: the cache keys (``python -m nnbook fingerprint``), the data cache restored and
+   ``python -m nnbook data fetch``, the networks cache restored (exact key, else the newest
+   ``networks-``), ``python -m nnbook train``; each cache saved on a miss;
+3. language (a matrix: side by side on GitHub, one after another here): the data and
    networks restored, the language's executed pages restored (exact key, else by prefix),
    built with ``NNBOOK_CACHED_ONLY=1``, its pages' cache saved on a miss;
-3. site: the artifacts assembled, the change's scope (with ``--base``), the built-site,
+4. site: the artifacts assembled, the change's scope (with ``--base``), the built-site,
    browser and reader's tests.
 
 The clone runs on this repository's ``.venv`` (linked, ``PYTHONPATH`` at the clone's code, so
 every process imports the clone's package); installing is a stamp check and is not counted.
-Prints each step's time and the end-to-end time as GitHub runs it (the matrix counted once,
-by its slowest job).
+Prints each step's time and the end-to-end time as GitHub runs it: the data fetch, then the
+slower of checks and networks → the slowest language, then the site.
 """
 
 from __future__ import annotations
@@ -117,8 +119,11 @@ def main() -> None:
           f"{restore(args.caches, 'data-' + keys['data'], None, clone)}", flush=True)
     steps = [nnbook("networks: data fetch", networks, "data", "fetch")]
     save(args.caches, "data-" + keys["data"], clone, ("data",))
-    steps.append(run("networks: fast tests", [python, "-m", "pytest", "-q", "-p", "no:warnings"],
-                     clone, env | {"NNBOOK_BUILD": str(networks)}))
+    # checks: a job of its own beside networks and the languages (it fetches the same data)
+    checks = run("checks: lint", [str(clone / ".venv" / "bin" / "ruff"), "check", "code", "tests",
+                                  "scripts"], clone, env)
+    checks += run("checks: fast tests", [python, "-m", "pytest", "-q", "-p", "no:warnings"],
+                  clone, env | {"NNBOOK_BUILD": str(args.work / "checks" / "_build")})
     how = restore(args.caches, "networks-" + keys["results"], "networks-", networks)
     print(f"[ci] networks cache: {how}", flush=True)
     steps.append(nnbook("networks: train", networks, "train"))
@@ -155,8 +160,13 @@ def main() -> None:
         tail.append(run(f"site: pytest -m {stage}",
                         [python, "-m", "pytest", "-q", "-p", "no:warnings", "-m", stage],
                         clone, env | {"NNBOOK_BUILD": str(site)} | scope))
-    total = sum(steps) + max(matrix.values()) + sum(tail)
-    print(f"[ci] end to end (matrix by its slowest job): {total:.1f} s = {total / 60:.1f} min")
+    # GitHub runs checks beside networks → languages; the site job waits for both paths.
+    build_path = sum(steps) + max(matrix.values())
+    total = steps[0] + max(checks, build_path - steps[0]) + sum(tail)
+    print(f"[ci] checks {steps[0] + checks:.1f} s beside networks and languages "
+          f"{build_path:.1f} s", flush=True)
+    print(f"[ci] end to end (matrix by its slowest job, checks beside the build): "
+          f"{total:.1f} s = {total / 60:.1f} min")
 
 
 if __name__ == "__main__":
