@@ -10,7 +10,7 @@ Set ``NNBOOK_SOURCES_BASE`` to point the public sources at a stand-in (``python 
 standin``; a company mirror would do the same). The jobs, as the workflow runs them:
 
 1. checks: ruff and the fast tests, on the data the networks job fetched (on GitHub a job of
-   its own beside networks and the languages, fetching the same data);
+   its own beside all the others, fetching the same data; the deploy waits for it);
 2. networks: the cache keys (``python -m nnbook fingerprint``), the data cache restored and
    ``python -m nnbook data fetch``, the networks cache restored (exact key, else the newest
    ``networks-``), ``python -m nnbook train``; each cache saved on a miss;
@@ -22,8 +22,8 @@ standin``; a company mirror would do the same). The jobs, as the workflow runs t
 
 The clone runs on this repository's ``.venv`` (linked, ``PYTHONPATH`` at the clone's code, so
 every process imports the clone's package); installing is a stamp check and is not counted.
-Prints each step's time and the end-to-end time as GitHub runs it: the data fetch, then the
-slower of checks and networks → the slowest language, then the site.
+Prints each step's time and the end-to-end time as GitHub runs it: the slower of checks and
+networks → the slowest language → site.
 """
 
 from __future__ import annotations
@@ -160,12 +160,12 @@ def main() -> None:
         tail.append(run(f"site: pytest -m {stage}",
                         [python, "-m", "pytest", "-q", "-p", "no:warnings", "-m", stage],
                         clone, env | {"NNBOOK_BUILD": str(site)} | scope))
-    # GitHub runs checks beside networks → languages; the site job waits for both paths.
-    build_path = sum(steps) + max(matrix.values())
-    total = steps[0] + max(checks, build_path - steps[0]) + sum(tail)
-    print(f"[ci] checks {steps[0] + checks:.1f} s beside networks and languages "
+    # GitHub runs checks beside networks → languages → site; deploy waits for both.
+    build_path = sum(steps) + max(matrix.values()) + sum(tail)
+    total = max(steps[0] + checks, build_path)
+    print(f"[ci] checks {steps[0] + checks:.1f} s beside networks, languages and site "
           f"{build_path:.1f} s", flush=True)
-    print(f"[ci] end to end (matrix by its slowest job, checks beside the build): "
+    print(f"[ci] end to end (matrix by its slowest job, checks beside the rest): "
           f"{total:.1f} s = {total / 60:.1f} min")
 
 
