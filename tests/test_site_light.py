@@ -324,6 +324,42 @@ def test_no_sideways_scrolling_on_a_phone(phone, base_url, rel):
         f"{phone.evaluate(WIDER_THAN_SCREEN)}")
 
 
+LIGHTHOUSE_PHONE = {"width": 412, "height": 823}  # the phone Lighthouse emulates
+LAYOUT_SHIFTS = """() => { window.nnbookShifts = [];
+    new PerformanceObserver(list => { for (const e of list.getEntries()) window.nnbookShifts.push(
+        {value: e.value, moved: e.sources.map(s => s.node ? s.node.nodeName + ' '
+                          + (s.node.textContent || '').trim().slice(0, 40) : '?')}); })
+      .observe({type: 'layout-shift', buffered: true}); }"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_chapter_does_not_move_under_the_reader_on_a_slow_phone(browser, base_url, lang):
+    # What Lighthouse's phone run sees: a CPU four times slower and a slow 4G network, so the
+    # deferred scripts run after the first layout. What they change above the reader's eyes
+    # moves the text.
+    rel = f"{lang}/{CHAPTERS[0]}.html"
+    built(rel)
+    context = browser.new_context(viewport=LIGHTHOUSE_PHONE, device_scale_factor=2.625,
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        devtools = context.new_cdp_session(page)
+        devtools.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        devtools.send("Network.enable")
+        devtools.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8,
+            "uploadThroughput": 750e3 / 8})
+        page.add_init_script(f"({LAYOUT_SHIFTS})()")
+        page.goto(base_url + rel, wait_until="load")
+        page.wait_for_timeout(2000)
+        shifts = page.evaluate("window.nnbookShifts")
+    finally:
+        context.close()
+    total = sum(s["value"] for s in shifts)
+    assert total < 0.1, f"{rel}: layout shift {total:.3f} (good: under 0.1): {shifts[:3]}"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", GRID_PAGES)
 def test_image_grid_captions_are_legible_on_a_phone(phone, base_url, rel):
