@@ -43,3 +43,17 @@ def test_pdfs_compare_by_their_pages_text_and_images(tmp_path):
     assert split.same_file(one, other)  # other bytes, the same pages
     _pdf(other, "Kapitel 7: 85,20 %")
     assert not split.same_file(one, other)  # one number changed
+
+
+def test_a_pdf_is_printed_again_only_when_what_it_is_printed_from_changed(tmp_path):
+    from nnbook.site import pdf
+
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "loss.png").write_bytes(b"png 1")
+    document = '<img src="_images/loss.png"><link rel="stylesheet" href="_static/b-1.css">'
+    first = pdf.inputs_digest(document, tmp_path)
+    assert pdf.inputs_digest(document, tmp_path) == first
+    (tmp_path / "_images" / "loss.png").write_bytes(b"png 2")  # same page, another figure
+    assert pdf.inputs_digest(document, tmp_path) != first
+    assert pdf.inputs_digest(document + "<p>1,5 %</p>", tmp_path) != pdf.inputs_digest(
+        document, tmp_path)

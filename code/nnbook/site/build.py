@@ -435,14 +435,15 @@ def site_url() -> str:
 
 
 def write_pdfs() -> list[Path]:
-    """Each built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``)."""
+    """Each built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``) when
+    what it is printed from changed since the last print (``_build/pdf/<lang>.sha256``)."""
     written = []
     for lang in LANGUAGE_NAMES:
         chapters = built_chapters(lang)
         if chapters:
             i18n.activate(lang)
             written.append(pdf.write(lang, work_dir() / "html" / lang, chapters, book_title(),
-                                     site_url()))
+                                     site_url(), record=work_dir() / "pdf" / f"{lang}.sha256"))
     return written
 
 

@@ -11,6 +11,7 @@ chapter's name in front, so a link inside the book still finds its target.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -113,14 +114,32 @@ def print_document(lang: str, folder: Path, chapters: list[tuple[str, str]], tit
             f"<style>{PRINT_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
+def inputs_digest(document: str, folder: Path) -> str:
+    """What decides the PDF's bytes: the print document, the files of the site it names
+    (images; the stylesheet bundle, whose name is its contents' digest) and the date it
+    records."""
+    digest = hashlib.sha256(document.encode())
+    for name in sorted(set(re.findall(r'(?:src|href)="(_[^"#?]+)"', document))):
+        path = folder / name
+        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b"missing"))
+    digest.update(source_date().isoformat().encode())
+    return digest.hexdigest()
+
+
 def write(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
-          site: str) -> Path:
-    """Print one language's book into ``folder`` (its built pages); returns the PDF's path."""
+          site: str, record: Path | None = None) -> Path:
+    """Print one language's book into ``folder`` (its built pages); returns the PDF's path.
+    With ``record`` (a file outside the site): printed only when what decides its bytes
+    (``inputs_digest``) differs from what the record says the last print had."""
     from playwright.sync_api import sync_playwright
 
-    source = folder / "print.html"
-    source.write_text(print_document(lang, folder, chapters, title, site), encoding="utf-8")
+    document = print_document(lang, folder, chapters, title, site)
     target = folder / file_name(lang)
+    digest = inputs_digest(document, folder)
+    if record and target.is_file() and record.is_file() and record.read_text() == digest:
+        return target
+    source = folder / "print.html"
+    source.write_text(document, encoding="utf-8")
     footer = ('<div style="font-size:8pt;width:100%;text-align:center;color:#555">'
               '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
     with sync_playwright() as playwright:
@@ -146,6 +165,9 @@ def write(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
             browser.close()
     source.unlink()
     fix_dates(target)
+    if record:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(digest)
     return target
 
 
