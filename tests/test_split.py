@@ -50,10 +50,18 @@ def test_a_pdf_is_printed_again_only_when_what_it_is_printed_from_changed(tmp_pa
 
     (tmp_path / "_images").mkdir()
     (tmp_path / "_images" / "loss.png").write_bytes(b"png 1")
-    document = '<img src="_images/loss.png"><link rel="stylesheet" href="_static/b-1.css">'
-    first = pdf.inputs_digest(document, tmp_path)
-    assert pdf.inputs_digest(document, tmp_path) == first
+    page = tmp_path / "01-x.html"
+    page.write_text('<img src="_images/loss.png"><link rel="stylesheet" href="_static/b-1.css">')
+    chapters = [("01-x", "Tensorer")]
+
+    def digest(title="Neurale net"):
+        return pdf.inputs_digest("da", tmp_path, chapters, title, "https://example.org/")
+
+    first = digest()
+    assert digest() == first
     (tmp_path / "_images" / "loss.png").write_bytes(b"png 2")  # same page, another figure
-    assert pdf.inputs_digest(document, tmp_path) != first
-    assert pdf.inputs_digest(document + "<p>1,5 %</p>", tmp_path) != pdf.inputs_digest(
-        document, tmp_path)
+    second = digest()
+    assert second != first
+    page.write_text(page.read_text() + "<p>1,5 %</p>")  # a number on the page
+    assert digest() != second
+    assert digest("Another title") != digest()

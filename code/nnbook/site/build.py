@@ -436,7 +436,8 @@ def site_url() -> str:
 
 def write_pdfs() -> list[Path]:
     """Each built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``) when
-    what it is printed from changed since the last print (``_build/pdf/<lang>.sha256``)."""
+    what it is printed from changed since the last print (``_build/pdf/<lang>.sha256``, the
+    print beside it)."""
     written = []
     for lang in LANGUAGE_NAMES:
         chapters = built_chapters(lang)

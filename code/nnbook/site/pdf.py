@@ -15,6 +15,7 @@ import hashlib
 import html
 import os
 import re
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,32 +115,40 @@ def print_document(lang: str, folder: Path, chapters: list[tuple[str, str]], tit
             f"<style>{PRINT_CSS}</style></head><body>{''.join(parts)}</body></html>\n")
 
 
-def inputs_digest(document: str, folder: Path) -> str:
-    """What decides the PDF's bytes: the print document, the files of the site it names
-    (images; the stylesheet bundle, whose name is its contents' digest) and the date it
-    records."""
-    digest = hashlib.sha256(document.encode())
-    for name in sorted(set(re.findall(r'(?:src|href)="(_[^"#?]+)"', document))):
-        path = folder / name
-        digest.update(name.encode() + (path.read_bytes() if path.is_file() else b"missing"))
-    digest.update(source_date().isoformat().encode())
+def inputs_digest(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
+                  site: str) -> str:
+    """What decides the PDF's bytes, read without building the print document: the chapters'
+    pages and the site's files they name (figures; the stylesheet bundle, whose name is its
+    contents' digest), the title page's words, the date the PDF records and this module."""
+    words = (lang, chapters, title, site, i18n.LANGUAGE_NAMES[lang],
+             i18n.translate(lang, CONTENTS), i18n.translate(lang, SUBTITLE))
+    digest = hashlib.sha256(repr(words).encode() + source_date().isoformat().encode())
+    digest.update(Path(__file__).read_bytes())
+    for stem, _ in chapters:
+        page = (folder / f"{stem}.html").read_bytes()
+        digest.update(page)
+        for name in sorted(set(re.findall(rb'(?:src|href)="(_[^"#?]+)"', page))):
+            path = folder / name.decode()
+            digest.update(name + (path.read_bytes() if path.is_file() else b"missing"))
     return digest.hexdigest()
 
 
 def write(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
           site: str, record: Path | None = None) -> Path:
     """Print one language's book into ``folder`` (its built pages); returns the PDF's path.
-    With ``record`` (a file outside the site): printed only when what decides its bytes
-    (``inputs_digest``) differs from what the record says the last print had."""
+    With ``record`` (a file outside the site, which a build replaces): the last print is kept
+    beside it (``<record>.pdf``) and copied in when what decides the PDF's bytes
+    (``inputs_digest``) is what the record says it was."""
     from playwright.sync_api import sync_playwright
 
-    document = print_document(lang, folder, chapters, title, site)
     target = folder / file_name(lang)
-    digest = inputs_digest(document, folder)
-    if record and target.is_file() and record.is_file() and record.read_text() == digest:
+    digest = inputs_digest(lang, folder, chapters, title, site)
+    kept = record.with_suffix(".pdf") if record else None
+    if record and record.is_file() and kept.is_file() and record.read_text() == digest:
+        shutil.copy2(kept, target)
         return target
     source = folder / "print.html"
-    source.write_text(document, encoding="utf-8")
+    source.write_text(print_document(lang, folder, chapters, title, site), encoding="utf-8")
     footer = ('<div style="font-size:8pt;width:100%;text-align:center;color:#555">'
               '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
     with sync_playwright() as playwright:
@@ -167,6 +176,7 @@ def write(lang: str, folder: Path, chapters: list[tuple[str, str]], title: str,
     fix_dates(target)
     if record:
         record.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, kept)
         record.write_text(digest)
     return target
 
