@@ -32,9 +32,11 @@ def language_caches(lang: str) -> tuple[str, ...]:
 
 
 def language_artifact(lang: str) -> tuple[str, ...]:
-    """What a language job hands the site job: its pages, its execution report and the
-    executed notebooks (the built-site tests read what each cell printed)."""
-    return (f"html/{lang}", f"report/{lang}.json", f"lang/{lang}/_build/jupyter_execute")
+    """What a language job hands the site job: its pages, its execution report, the
+    executed notebooks (the built-site tests read what each cell printed) and its PDF's record
+    (so that assembling copies the book in instead of printing it again)."""
+    return (f"html/{lang}", f"report/{lang}.json", f"lang/{lang}/_build/jupyter_execute",
+            f"pdf/{lang}.sha256", f"pdf/{lang}.pdf")
 
 
 def restore(source: Path, target: Path, paths: tuple[str, ...]) -> None:
