@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import yaml
@@ -434,18 +435,23 @@ def site_url() -> str:
     return meta.base_url((config.get("html") or {}).get("baseurl"))
 
 
-def write_pdfs() -> list[Path]:
-    """Each built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``) when
+def write_pdf(lang: str) -> Path | None:
+    """One built language's book as one PDF, printed by Chromium (``nnbook.site.pdf``) when
     what it is printed from changed since the last print (``_build/pdf/<lang>.sha256``, the
-    print beside it)."""
-    written = []
-    for lang in LANGUAGE_NAMES:
-        chapters = built_chapters(lang)
-        if chapters:
-            i18n.activate(lang)
-            written.append(pdf.write(lang, work_dir() / "html" / lang, chapters, book_title(),
-                                     site_url(), record=work_dir() / "pdf" / f"{lang}.sha256"))
-    return written
+    print beside it); None when the language is not built."""
+    chapters = built_chapters(lang)
+    if not chapters:
+        return None
+    i18n.activate(lang)
+    return pdf.write(lang, work_dir() / "html" / lang, chapters, book_title(), site_url(),
+                     record=work_dir() / "pdf" / f"{lang}.sha256")
+
+
+def write_pdfs() -> list[Path]:
+    """Every built language's PDF, printed side by side: each print is one Chromium, busy
+    mostly on one core. In processes, because the language is set per process (i18n)."""
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
+        return [path for path in pool.map(write_pdf, LANGUAGE_NAMES) if path]
 
 
 def write_sitemap() -> Path:
@@ -533,19 +539,21 @@ def fingerprints() -> dict[str, str]:
     return {"data": data, "results": digest.hexdigest()[:16], "pages": inputs_fingerprint()[:16]}
 
 
-def default_jobs() -> int:
-    """Languages built at once after the first: NNBOOK_JOBS, else one more than the cores.
+def default_jobs(languages: int = 1) -> int:
+    """Languages built at once: NNBOOK_JOBS, else all of them, and at least one more than the
+    cores.
 
-    Measured on 2 cores (scripts/bench_build.py --jobs, chapters 1-5, four languages, the
-    first alone): one at a time 256 s, two at once 194 s, three at once 164 s. A page's kernel
-    spends much of its time in Python and waiting, so a third process fills the gaps.
+    Measured on 2 cores, every page of the four languages executed, networks cached
+    (docs/performance.md): three at a time 434.7 s, the fourth then alone on one core; all four
+    at once 312.1 s. A page's kernel spends much of its time in Python and waiting, so more
+    processes than cores fill the gaps (chapters 1-5: one at a time 256 s, three 164 s).
     """
     value = os.environ.get("NNBOOK_JOBS")
     if value is not None:
         if not value.isdigit() or int(value) < 1:
             raise ValueError(f"NNBOOK_JOBS={value!r}: give a whole number of at least 1")
         return int(value)
-    return (os.cpu_count() or 1) + 1
+    return max((os.cpu_count() or 1) + 1, languages)
 
 
 def build(langs: list[str], chapters: list[str] | None = None,
@@ -564,7 +572,7 @@ def build(langs: list[str], chapters: list[str] | None = None,
         print(f"\n[nnbook] ERROR: {err}\n", file=sys.stderr, flush=True)
         return 1
     catalogs.compile_all()  # a broken or incomplete catalog stops the build here, file:line
-    jobs = jobs or default_jobs()
+    jobs = jobs or default_jobs(len(langs))
     times, failed = {}, []
 
     def one(lang: str, parallel: bool) -> None:
