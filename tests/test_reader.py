@@ -18,6 +18,7 @@ Run with ``pytest -m reader`` after a full build (``make test`` does).
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import json
@@ -27,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -82,21 +84,43 @@ def public_sources(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reader_kernel(tmp_path_factory):
-    """A fresh venv with ipykernel only, registered as a kernel; returns JUPYTER_PATH."""
+def reader_kernel(served_site):
+    """A fresh venv with ipykernel and the published wheel, registered as a kernel.
+
+    The test workers of one run (pytest-xdist) share it: the first makes it, under a lock,
+    the others wait and use it. The wheel is installed here with the command the notebooks'
+    first cell runs, so two kernels never install into one venv at once; in each notebook
+    that cell then runs and finds it installed."""
     venv = BUILD / "reader-venv"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with open(BUILD / "reader-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = venv / "made-for-run"
+        if not (made.is_file() and made.read_text() == run):
+            make_reader_venv(venv, served_site)
+            made.write_text(run)
+    return venv
+
+
+def make_reader_venv(venv: Path, served_site: str) -> None:
     shutil.rmtree(venv, ignore_errors=True)
     # The system's Python, not this .venv's: nothing of the build's environment comes along.
     subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run([python, "-m", "pip", "install", "-q", "ipykernel"], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", f"{served_site}dist/{wheel_name()}"],
+                   check=True)
     subprocess.run([python, "-m", "ipykernel", "install", "--prefix", str(venv),
                     "--name", KERNEL], check=True, capture_output=True)
     spec = venv / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json"
     kernel = json.loads(spec.read_text())
-    kernel["argv"] = without_korean_fonts(kernel["argv"], tmp_path_factory.mktemp("no-fonts"))
+    # The kernel's command hides the Korean fonts under an empty folder; it lies in the venv,
+    # which outlives any one worker's temporary folders.
+    hidden = venv / "no-fonts"
+    hidden.mkdir()
+    kernel["argv"] = without_korean_fonts(kernel["argv"], hidden)
     spec.write_text(json.dumps(kernel))
-    return venv
 
 
 def without_korean_fonts(argv: list[str], empty: Path) -> list[str]:
