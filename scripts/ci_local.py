@@ -122,7 +122,7 @@ def main() -> None:
     # checks: a job of its own beside networks and the languages (it fetches the same data)
     checks = run("checks: lint", [str(clone / ".venv" / "bin" / "ruff"), "check", "code", "tests",
                                   "scripts"], clone, env)
-    checks += run("checks: fast tests", [python, "-m", "pytest", "-q", "-p", "no:warnings"],
+    checks += run("checks: fast tests", ["make", "test-fast"],  # as the workflow's step
                   clone, env | {"NNBOOK_BUILD": str(args.work / "checks" / "_build")})
     how = restore(args.caches, "networks-" + keys["results"], "networks-", networks)
     print(f"[ci] networks cache: {how}", flush=True)
@@ -157,8 +157,7 @@ def main() -> None:
         scope = dict(line.split("=", 1) for line in out.split())
         print(f"[ci] site: scope {scope}", flush=True)
     for stage in ("build", "browser", "reader"):
-        tail.append(run(f"site: pytest -m {stage}",
-                        [python, "-m", "pytest", "-q", "-p", "no:warnings", "-m", stage],
+        tail.append(run(f"site: make test-{stage}", ["make", f"test-{stage}"],
                         clone, env | {"NNBOOK_BUILD": str(site)} | scope))
     # GitHub runs checks beside networks → languages → site; deploy waits for both.
     build_path = sum(steps) + max(matrix.values()) + sum(tail)
