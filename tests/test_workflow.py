@@ -97,4 +97,5 @@ def test_make_test_lints_first():
     plan = subprocess.run(["make", "-n", "test"], cwd=REPO, capture_output=True, text=True,
                           check=True).stdout.splitlines()
     lint = plan.index(".venv/bin/ruff check code tests scripts")
-    assert lint < plan.index(".venv/bin/python -m pytest -q")
+    tests = [n for n, line in enumerate(plan) if line.startswith(".venv/bin/python -m pytest")]
+    assert tests and lint < min(tests), plan
