@@ -1,8 +1,9 @@
 """The reader's stage: the built site's notebooks, run as a reader runs them.
 
-A fresh virtual environment with nothing but ipykernel (to run notebooks at all); each
-notebook's first cell installs the wheel the site publishes (served here from the built site
-over HTTP, in place of the site's address; torch comes from this machine's local wheels).
+A fresh virtual environment with nothing but ipykernel (to run notebooks at all) and the
+wheel the site publishes, installed with the command of each notebook's first cell (served
+here from the built site over HTTP, in place of the site's address; torch comes from this
+machine's local wheels); that cell then runs in every notebook and finds it installed.
 The kernel runs as on a reader's machine: none of the build's variables (kernels, threads),
 a fresh home and matplotlib cache, and no Korean system font (Debian's fonts-nanum hidden in
 a mount namespace; without root, the machine must lack it). Chapters 1-5 run in all four
