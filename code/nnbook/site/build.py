@@ -449,9 +449,14 @@ def write_pdf(lang: str) -> Path | None:
 
 def write_pdfs() -> list[Path]:
     """Every built language's PDF, printed side by side: each print is one Chromium, busy
-    mostly on one core. In processes, because the language is set per process (i18n)."""
-    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        return [path for path in pool.map(write_pdf, LANGUAGE_NAMES) if path]
+    mostly on one core. In processes, because the language is set per process (i18n); a
+    build of one language (a translator's preview, a CI language job) starts none."""
+    built = [lang for lang in LANGUAGE_NAMES if built_chapters(lang)]
+    if len(built) < 2:
+        return [write_pdf(lang) for lang in built]
+    workers = min(len(built), os.cpu_count() or 1)
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(write_pdf, built))
 
 
 def write_sitemap() -> Path:
