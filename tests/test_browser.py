@@ -25,6 +25,7 @@ import os
 import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
@@ -176,94 +177,130 @@ def broken_targets(rel: str) -> list[str]:
     return broken
 
 
-@pytest.mark.parametrize("rel", SITE_PAGES)
-def test_page_loads_without_errors_broken_links_or_images(page, base_url, rel):
-    built(rel)
-    errors: list[str] = []
+# The theme's chrome: text and labels outside the article, after the theme's scripts ran.
+CHROME_TEXT = """() => {
+    const out = [];
+    const walk = (el) => {
+      if (el.matches('article, script, style, .bd-article')) return;
+      for (const a of ['aria-label', 'title', 'placeholder', 'data-bs-title',
+                       'data-tooltip', 'alt'])
+        if (el.getAttribute(a)) out.push(el.getAttribute(a));
+      for (const n of el.childNodes) {
+        if (n.nodeType === 3 && n.textContent.trim()) out.push(n.textContent.trim());
+        if (n.nodeType === 1) walk(n);
+      }
+    };
+    walk(document.body);
+    document.querySelectorAll('article [title], article [data-tooltip]').forEach(
+      el => out.push(el.getAttribute('title') || el.getAttribute('data-tooltip')));
+    return out.join('\\n');
+}"""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What one load of a page at 1280 px showed."""
+
+    errors: list[str]  # console and page errors, failed requests, HTTP errors (this site's)
+    broken_images: list[str]  # this site's images that did not load
+    lang: str  # <html lang>
+    chrome: str  # CHROME_TEXT
+
+
+@pytest.fixture(scope="module")
+def visit(browser, base_url):
+    """``visit(rel)`` -> Visit: each page is loaded once for every test that reads these facts
+    (a load is most of such a test's time)."""
     internal = base_url.rstrip("/")
 
-    def on_console(message):
-        source = (message.location or {}).get("url", "")
-        external_load = "Failed to load resource" in message.text and not source.startswith(
-            internal)
-        if message.type == "error" and not external_load:
-            errors.append(f"console error: {message.text} ({source})")
+    @functools.cache
+    def load(rel: str) -> Visit:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        errors: list[str] = []
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}")
-            if r.url.startswith(internal) else None)
-    page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 and r.url.startswith(base_url) else None)
-    page.goto(base_url + rel, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    # figures load lazily, near the screen: ask for every one before checking them
-    page.evaluate("""() => Promise.all(Array.from(document.images, img => {
-        img.loading = 'eager';
-        return img.decode().catch(() => null);
-    }))""")
-    broken_images = page.evaluate(
-        """() => Array.from(document.images)
-              .filter(img => img.src.startsWith(location.origin))
-              .filter(img => !img.complete || img.naturalWidth === 0).map(img => img.src)"""
-    )
-    assert not errors, "\n".join(errors)
-    assert not broken_images, f"{rel}: broken images {broken_images}"
+        def on_console(message):
+            source = (message.location or {}).get("url", "")
+            external_load = "Failed to load resource" in message.text and not source.startswith(
+                internal)
+            if message.type == "error" and not external_load:
+                errors.append(f"console error: {message.text} ({source})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}")
+                if r.url.startswith(internal) else None)
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 and r.url.startswith(base_url) else None)
+        try:
+            page.goto(base_url + rel, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            # figures load lazily, near the screen: ask for every one before checking them
+            page.evaluate("""() => Promise.all(Array.from(document.images, img => {
+                img.loading = 'eager';
+                return img.decode().catch(() => null);
+            }))""")
+            broken_images = page.evaluate(
+                """() => Array.from(document.images)
+                      .filter(img => img.src.startsWith(location.origin))
+                      .filter(img => !img.complete || img.naturalWidth === 0)
+                      .map(img => img.src)""")
+            return Visit(list(errors), broken_images,
+                         page.evaluate("document.documentElement.lang"),
+                         page.evaluate(CHROME_TEXT))
+        finally:
+            context.close()
+
+    return load
+
+
+@pytest.mark.parametrize("rel", SITE_PAGES)
+def test_page_loads_without_errors_broken_links_or_images(visit, rel):
+    built(rel)
+    seen = visit(rel)
+    assert not seen.errors, "\n".join(seen.errors)
+    assert not seen.broken_images, f"{rel}: broken images {seen.broken_images}"
     assert not broken_targets(rel), "\n".join(broken_targets(rel))
     lang = rel.split("/")[0] if "/" in rel else None
     if lang:
-        assert page.evaluate("document.documentElement.lang") == lang
+        assert seen.lang == lang
 
 
 @pytest.mark.parametrize("rel", [p for p in SITE_PAGES if "/" in p])
-def test_theme_words_are_in_the_page_language(page, base_url, rel):
+def test_theme_words_are_in_the_page_language(visit, rel):
     built(rel)
-    page.goto(base_url + rel)
-    # Text and labels outside the article (the chrome), after the theme's scripts ran.
-    chrome = page.evaluate(
-        """() => {
-          const out = [];
-          const walk = (el) => {
-            if (el.matches('article, script, style, .bd-article')) return;
-            for (const a of ['aria-label', 'title', 'placeholder', 'data-bs-title',
-                             'data-tooltip', 'alt'])
-              if (el.getAttribute(a)) out.push(el.getAttribute(a));
-            for (const n of el.childNodes) {
-              if (n.nodeType === 3 && n.textContent.trim()) out.push(n.textContent.trim());
-              if (n.nodeType === 1) walk(n);
-            }
-          };
-          walk(document.body);
-          document.querySelectorAll('article [title], article [data-tooltip]').forEach(
-            el => out.push(el.getAttribute('title') || el.getAttribute('data-tooltip')));
-          return out.join('\\n');
-        }"""
-    )
+    chrome = visit(rel).chrome
     left = [w for w in ENGLISH_CHROME if w.lower() in chrome.lower()]
     assert not left, f"{rel}: English theme words left: {left}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_switcher_leads_to_the_same_chapter_in_every_language(page, base_url, lang):
-    for chapter in CHAPTERS:
+    others = [other for other in LANGS if other != lang]
+    for i, chapter in enumerate(CHAPTERS):
         built(f"{lang}/{chapter}.html")
-        for other in LANGS:
-            if other == lang:
-                continue
+        page.goto(f"{base_url}{lang}/{chapter}.html")
+        switcher = page.locator("nav.nnbook-languages")
+        assert switcher.get_attribute("aria-label"), "the switcher needs a label"
+        for other in others:  # every link, where the browser resolves it to
             built(f"{other}/{chapter}.html")
-            page.goto(f"{base_url}{lang}/{chapter}.html")
-            switcher = page.locator("nav.nnbook-languages")
-            assert switcher.get_attribute("aria-label"), "the switcher needs a label"
             link = switcher.locator(f'a[hreflang="{other}"]')
             assert link.get_attribute("lang") == other
-            link.click()
-            page.wait_for_load_state("load")
-            assert page.url == f"{base_url}{other}/{chapter}.html"
-            assert page.evaluate("document.documentElement.lang") == other
-        page.goto(f"{base_url}{lang}/{chapter}.html")
-        page.locator("nav.nnbook-languages a.nnbook-languages__all").click()
+            assert link.evaluate("a => a.href") == f"{base_url}{other}/{chapter}.html"
+        home = switcher.locator("a.nnbook-languages__all").evaluate("a => a.href")
+        assert home in (base_url, base_url + "index.html")
+        # and one click per chapter, each other language in turn: the link is followed
+        other = others[i % len(others)]
+        switcher.locator(f'a[hreflang="{other}"]').click()
         page.wait_for_load_state("load")
-        assert page.url in (base_url, base_url + "index.html")
+        assert page.url == f"{base_url}{other}/{chapter}.html"
+        assert page.evaluate("document.documentElement.lang") == other
+    page.goto(f"{base_url}{lang}/{CHAPTER}.html")
+    page.locator("nav.nnbook-languages a.nnbook-languages__all").click()
+    page.wait_for_load_state("load")
+    assert page.url in (base_url, base_url + "index.html")
 
 
 def page_words(path: Path) -> Counter:

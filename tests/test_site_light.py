@@ -20,6 +20,7 @@ import http.server
 import os
 import re
 import threading
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -283,16 +284,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2)
-    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
-    page = context.new_page()
-    page.set_default_timeout(60_000)  # a bound on a failure, on a loaded 2-core machine
-    yield page
-    context.close()
-
-
 WIDER_THAN_SCREEN = """() => {
     const out = [];
     for (const el of document.querySelectorAll('body *')) {
@@ -311,17 +302,83 @@ WIDER_THAN_SCREEN = """() => {
 }"""
 
 
+HEADING_WORDS = """() => {
+    const out = [];
+    for (const h of document.querySelectorAll('article.bd-article :is(h1, h2, h3)')) {
+        const style = getComputedStyle(h);
+        const room = h.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const text = [...h.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)
+            .join(' ');
+        for (const word of text.split(/\\s+/).filter(Boolean)) {
+            const probe = document.createElement('span');
+            probe.textContent = word;
+            probe.style.whiteSpace = 'nowrap';
+            probe.style.hyphens = 'none';
+            h.appendChild(probe);
+            const width = probe.getBoundingClientRect().width;
+            probe.remove();
+            out.push({word, width, room, hyphens: style.hyphens, size: style.fontSize});
+        }
+    }
+    return out;
+}"""
+
+GRID_SIZES = """srcs => srcs.map(src => {
+    const img = document.querySelector(`img[src="${src}"]`);
+    return img && [img.clientWidth, img.naturalWidth];
+})"""
+
+
+@dataclass(frozen=True)
+class PhoneVisit:
+    """What one load of a page at 390 px showed, every image loaded."""
+
+    width: int  # the page's scrollWidth
+    wider: list[str]  # WIDER_THAN_SCREEN
+    heading_words: list[dict]  # HEADING_WORDS
+    lang: str
+    grids: dict[str, list[int] | None]  # src -> [shown width, natural width] of each grid
+
+
+@pytest.fixture(scope="module")
+def phone_visit(browser, base_url):
+    """``phone_visit(rel)`` -> PhoneVisit: a page is loaded once for the tests that read these
+    facts (a load is most of such a test's time)."""
+
+    @functools.cache
+    def load(rel: str) -> PhoneVisit:
+        grids = [img["src"] for img in parsed(rel).images
+                 if "nnbook-grid" in (img.get("class") or "")]
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2)
+        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+        try:
+            page = context.new_page()
+            page.set_default_timeout(60_000)  # a bound on a failure, on a loaded 2-core machine
+            page.goto(base_url + rel, wait_until="load")
+            # as a reader who scrolled through it: the lazy figures loaded
+            page.evaluate("""() => Promise.all(Array.from(document.images, img => {
+                img.loading = 'eager';
+                return img.decode().catch(() => null);
+            }))""")
+            sizes = page.evaluate(GRID_SIZES, grids)
+            return PhoneVisit(page.evaluate("document.documentElement.scrollWidth"),
+                              page.evaluate(WIDER_THAN_SCREEN), page.evaluate(HEADING_WORDS),
+                              page.evaluate("document.documentElement.lang"),
+                              dict(zip(grids, sizes, strict=True)))
+        finally:
+            context.close()
+
+    return load
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", ["index.html"] + [f"{lang}/index.html" for lang in LANGS]
                          + PAGES)
-def test_no_sideways_scrolling_on_a_phone(phone, base_url, rel):
+def test_no_sideways_scrolling_on_a_phone(phone_visit, rel):
     built(rel)
-    phone.goto(base_url + rel)
-    phone.wait_for_load_state("load")
-    width = phone.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], (
-        f"{rel} is {width} px wide on a {PHONE['width']}-px screen: "
-        f"{phone.evaluate(WIDER_THAN_SCREEN)}")
+    seen = phone_visit(rel)
+    assert seen.width <= PHONE["width"], (
+        f"{rel} is {seen.width} px wide on a {PHONE['width']}-px screen: {seen.wider}")
 
 
 LIGHTHOUSE_PHONE = {"width": 412, "height": 823}  # the phone Lighthouse emulates
@@ -362,17 +419,15 @@ def test_a_chapter_does_not_move_under_the_reader_on_a_slow_phone(browser, base_
 
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", GRID_PAGES)
-def test_image_grid_captions_are_legible_on_a_phone(phone, base_url, rel):
+def test_image_grid_captions_are_legible_on_a_phone(phone_visit, rel):
     grids = [img["src"] for img in parsed(rel).images
              if "nnbook-grid" in (img.get("class") or "")]
     assert grids, f"{rel}: its code draws an image grid, but no image has class nnbook-grid"
-    phone.goto(base_url + rel)
-    phone.wait_for_load_state("load")
-    for src in grids:
+    for src, size in phone_visit(rel).grids.items():
+        assert size, f"{rel}: {src} is not on the page"
+        shown, natural = size
+        assert natural, f"{rel}: {src} did not load"
         meta = plots.embedded_meta(local(rel, src))
-        img = phone.locator(f'img[src="{src}"]')
-        img.scroll_into_view_if_needed()
-        shown, natural = img.evaluate("i => [i.clientWidth, i.naturalWidth || i.width]")
         caption = meta["caption_px"] * shown / natural
         assert caption >= plots.CAPTION_MIN_PX - 0.5, (
             f"{rel}: captions of {src} are {caption:.1f} px tall on a phone "
@@ -403,45 +458,24 @@ def test_screenshots_of_a_chapter_at_1366_and_390_px(browser, base_url, lang):
         context.close()
 
 
-HEADING_WORDS = """() => {
-    const out = [];
-    for (const h of document.querySelectorAll('article.bd-article :is(h1, h2, h3)')) {
-        const style = getComputedStyle(h);
-        const room = h.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-        const text = [...h.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)
-            .join(' ');
-        for (const word of text.split(/\\s+/).filter(Boolean)) {
-            const probe = document.createElement('span');
-            probe.textContent = word;
-            probe.style.whiteSpace = 'nowrap';
-            probe.style.hyphens = 'none';
-            h.appendChild(probe);
-            const width = probe.getBoundingClientRect().width;
-            probe.remove();
-            out.push({word, width, room, hyphens: style.hyphens, size: style.fontSize});
-        }
-    }
-    return out;
-}"""
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("rel", PAGES)
-def test_every_heading_word_fits_a_phone_line(phone, base_url, rel):
+def test_every_heading_word_fits_a_phone_line(phone_visit, rel):
     """At 390 px a heading's longest word fits on a line of its own (the review found
     "foldningsnetvær/k" and "Reparameterisering/stricket" broken anywhere), and da, sv and nl
     headings hyphenate by their language's rules."""
     built(rel)
-    phone.goto(base_url + rel)
-    phone.wait_for_load_state("load")
-    words = phone.evaluate(HEADING_WORDS)
+    seen = phone_visit(rel)
+    words = seen.heading_words
     assert words, f"{rel}: no heading"
     too_long = [f"{w['word']!r} {w['width']:.0f} px at {w['size']} in {w['room']:.0f} px"
                 for w in words if w["width"] > w["room"] + 0.5]
     assert not too_long, f"{rel}: heading words wider than a phone's line: {too_long}"
     if not rel.startswith("ko/"):
         assert {w["hyphens"] for w in words} == {"auto"}, f"{rel}: headings do not hyphenate"
-    assert phone.evaluate("document.documentElement.lang") == rel.split("/")[0]
+    assert seen.lang == rel.split("/")[0]
 
 
 FIGURE_PAGES = [next((p for p in PAGES if p.startswith(f"{lang}/") and "plots." in (
