@@ -197,6 +197,20 @@ CHROME_TEXT = """() => {
 }"""
 
 
+# The formulas of the article as typeset by KaTeX, once its fonts are ready.
+MATH_STATE = """async () => {
+    await document.fonts.ready;
+    const maths = [...document.querySelectorAll('article .math')];
+    return {
+      maths: maths.length,
+      typeset: maths.filter(m => m.querySelector('.katex .katex-html')).length,
+      text: document.body.innerText,
+      fonts: [...document.fonts].filter(f => f.family.startsWith('KaTeX'))
+               .map(f => f.family + ':' + f.status),
+    };
+}"""
+
+
 @dataclass(frozen=True)
 class Visit:
     """What one load of a page at 1280 px showed."""
@@ -205,6 +219,8 @@ class Visit:
     broken_images: list[str]  # this site's images that did not load
     lang: str  # <html lang>
     chrome: str  # CHROME_TEXT
+    maths: dict  # MATH_STATE
+    elsewhere: list[str]  # what the page asked of other hosts (refused: the site needs none)
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +232,16 @@ def visit(browser, base_url):
     @functools.cache
     def load(rel: str) -> Visit:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda r: r.abort())
+        elsewhere: list[str] = []
+
+        def cut(route):  # offline: a math renderer or font from a CDN would fail here
+            if route.request.url.startswith(base_url):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", cut)
         page = context.new_page()
         page.set_default_timeout(60_000)
         errors: list[str] = []
@@ -249,7 +274,7 @@ def visit(browser, base_url):
                       .map(img => img.src)""")
             return Visit(list(errors), broken_images,
                          page.evaluate("document.documentElement.lang"),
-                         page.evaluate(CHROME_TEXT))
+                         page.evaluate(CHROME_TEXT), page.evaluate(MATH_STATE), list(elsewhere))
         finally:
             context.close()
 
@@ -452,51 +477,18 @@ MATH_PAGES = [f"{lang}/{chapter}.html" for lang in LANGS for chapter in CHAPTERS
                   encoding="utf-8"))]
 
 
-@pytest.fixture
-def offline(browser, base_url):
-    """A page whose every request to a host other than this test's server is aborted and
-    recorded (a math renderer from a CDN would fail here)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    elsewhere: list[str] = []
-
-    def cut(route):
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            elsewhere.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", cut)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page, elsewhere
-    context.close()
-
-
 @pytest.mark.parametrize("rel", MATH_PAGES)
-def test_every_formula_is_typeset_with_the_network_cut(offline, base_url, rel):
-    page, elsewhere = offline
+def test_every_formula_is_typeset_with_the_network_cut(visit, rel):
     built(rel)
-    page.goto(base_url + rel)
-    page.wait_for_load_state("networkidle")
-    state = page.evaluate("""async () => {
-        await document.fonts.ready;
-        const maths = [...document.querySelectorAll('article .math')];
-        return {
-          maths: maths.length,
-          typeset: maths.filter(m => m.querySelector('.katex .katex-html')).length,
-          text: document.body.innerText,
-          fonts: [...document.fonts].filter(f => f.family.startsWith('KaTeX'))
-                   .map(f => f.family + ':' + f.status),
-        };
-    }""")
+    seen = visit(rel)
+    state = seen.maths
     assert state["maths"] > 0, f"{rel}: its source has formulas, the page none"
     assert state["typeset"] == state["maths"], f"{rel}: {state['typeset']}/{state['maths']}"
     for raw in ("\\(", "\\[", "$$"):
         assert raw not in state["text"], f"{rel}: {raw!r} left in the visible text"
     loaded = [f for f in state["fonts"] if f.endswith(":loaded")]
     assert loaded and not [f for f in state["fonts"] if f.endswith(":error")], state["fonts"]
-    assert not elsewhere, f"{rel} asked other hosts for {elsewhere}"
+    assert not seen.elsewhere, f"{rel} asked other hosts for {seen.elsewhere}"
 
 
 @pytest.mark.parametrize("lang", LANGS)
