@@ -597,19 +597,27 @@ def reader(browser, base_url):
         context.close()
 
 
+# After a press of Tab, in one round trip: whether the focus reached the control, and whether
+# the element that has it shows it.
+FOCUS_STEP = f"""el => {{ const focused = document.activeElement;
+    if (!focused || focused === document.body) return {{reached: false, shown: true}};
+    const shown = ({FOCUS_SHOWN})(focused);
+    return {{reached: focused === el, shown, what: shown ? '' : ({DESCRIBE})(focused)}}; }}"""
+
+
 def tab_to(page, control, limit: int = 400) -> None:
     """Tab until ``control`` has the focus; it and every control on the way show the focus."""
     unseen = []
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if control.evaluate("el => el === document.activeElement"):
-            assert control.evaluate(FOCUS_SHOWN), (
+        step = control.evaluate(FOCUS_STEP)
+        if step["reached"]:
+            assert step["shown"], (
                 f"{control.evaluate(DESCRIBE)}: the keyboard's focus is not visible on it")
             assert not unseen, f"focus not visible on the way: {unseen}"
             return
-        focused = page.evaluate_handle("document.activeElement")
-        if focused.evaluate("el => el !== document.body") and not focused.evaluate(FOCUS_SHOWN):
-            unseen.append(focused.evaluate(DESCRIBE))
+        if not step["shown"]:
+            unseen.append(step["what"])
     pytest.fail(f"{limit} presses of Tab never reached {control.evaluate(DESCRIBE)}")
 
 
