@@ -44,10 +44,8 @@ def pytest_collection_modifyitems(config, items):
     scope``): a test with a language parameter outside NNBOOK_TEST_LANGS, the reader's stage
     when NNBOOK_TEST_READER=0 and the build machinery's tests (scratch books built from nothing)
     when NNBOOK_TEST_MACHINERY=0 are deselected. The fast tests always run whole."""
-    langs = os.environ.get("NNBOOK_TEST_LANGS")
-    reader = os.environ.get("NNBOOK_TEST_READER", "1") != "0"
-    machinery = os.environ.get("NNBOOK_TEST_MACHINERY", "1") != "0"
-    if langs is None and reader and machinery:
+    langs, reader, machinery = _scope()
+    if not _scope_is_set():
         return
     wanted = set(langs.split(",")) if langs is not None else None
     keep, drop = [], []
@@ -85,6 +83,13 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.OK
 
 
+def _scope() -> tuple[str | None, bool, bool]:
+    """NNBOOK_TEST_LANGS (None: every language), whether the reader's stage and the
+    machinery's tests run."""
+    return (os.environ.get("NNBOOK_TEST_LANGS"),
+            os.environ.get("NNBOOK_TEST_READER", "1") != "0",
+            os.environ.get("NNBOOK_TEST_MACHINERY", "1") != "0")
+
+
 def _scope_is_set() -> bool:
-    return ("NNBOOK_TEST_LANGS" in os.environ or os.environ.get("NNBOOK_TEST_READER") == "0"
-            or os.environ.get("NNBOOK_TEST_MACHINERY") == "0")
+    return _scope() != (None, True, True)
